@@ -1,0 +1,78 @@
+# The two commands of the README:
+#   make book   install everything, execute every chapter, build the HTML book into _build/html
+#   make test   install everything and run every check (what CI runs through .ci/run)
+# and, for maintainers:
+#   make refresh    re-execute every chapter in place (papermill) and normalise it (nbstripout)
+#   make check-r    regenerate the R reference values with Rscript and compare them
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# Tools and Jupyter kernels come from the project's environment.
+export PATH := $(BIN):$(PATH)
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+CHAPTERS := $(shell sed -n 's/^ *- file: \(chapters\/.*\)/\1.ipynb/p' _toc.yml)
+BOOK_SOURCES := $(CHAPTERS) $(wildcard *.md) _config.yml _toc.yml references.bib \
+	$(wildcard src/helpers/*.py) $(wildcard data/*)
+NBSTRIPOUT := nbstripout --keep-output --keep-count --extra-keys "metadata.papermill cell.metadata.papermill"
+STAMP := $(VENV)/.synced
+
+.PHONY: help install book test unit nbval verify-notebooks strict-book refresh check-r clean
+
+help:
+	@echo "make book     build the HTML book into _build/html (installs everything first)"
+	@echo "make test     run every check: unit tests, nbval, nbstripout --verify, strict build"
+	@echo "make refresh  re-execute the chapters in place and normalise them"
+	@echo "make check-r  regenerate the R reference values (needs Rscript) and compare"
+
+# uv is installed with pip when missing; the environment follows uv.lock exactly.
+$(STAMP): pyproject.toml uv.lock
+	@if command -v uv >/dev/null 2>&1; then UV=uv; \
+	elif $(PYTHON) -m uv --version >/dev/null 2>&1; then UV="$(PYTHON) -m uv"; \
+	else echo "uv not found: installing it with pip"; $(PYTHON) -m pip install --quiet uv; UV="$(PYTHON) -m uv"; fi; \
+	$$UV sync --frozen --extra test --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+	@touch $@
+
+install: $(STAMP)
+
+book: _build/html/index.html
+	@echo "The book is built. Open file://$(CURDIR)/_build/html/index.html"
+
+# Any change to a chapter, the data, the helpers or the configuration rebuilds everything:
+# execution is forced, and only a full build notices edits to src/helpers.
+_build/html/index.html: $(STAMP) $(BOOK_SOURCES)
+	jupyter-book build . --all --keep-going
+
+test: $(STAMP)
+	pytest -n 2 --dist loadfile tests chapters --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+	$(MAKE) --no-print-directory verify-notebooks
+	$(MAKE) --no-print-directory strict-book
+
+verify-notebooks: $(STAMP)
+	$(NBSTRIPOUT) --verify $(CHAPTERS)
+	@echo "nbstripout --verify: committed notebooks are normalised"
+
+# Warnings are errors; a clean _build, so nothing stale is published.
+strict-book: $(STAMP)
+	rm -rf _build
+	jupyter-book build . -W --keep-going --all
+	@echo "Strict book build passed: _build/html"
+
+refresh: $(STAMP)
+	@for nb in $(CHAPTERS); do \
+		echo "papermill $$nb"; \
+		papermill --cwd chapters --kernel python3 --no-progress-bar --log-level WARNING "$$nb" "$$nb"; \
+	done
+	$(NBSTRIPOUT) $(CHAPTERS)
+
+check-r: $(STAMP)
+	BCLM_REQUIRE_R=1 pytest -p no:cacheprovider -m r_live tests
+
+clean:
+	rm -rf _build

@@ -1,0 +1,120 @@
+"""House rules every chapter follows, checked on the committed notebooks and the book config."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+def toc_files() -> list[str]:
+    files = [TOC["root"]]
+    for part in TOC.get("parts", []):
+        files += [c["file"] for c in part["chapters"]]
+    return files
+
+
+CHAPTERS = [ROOT / f"{f}.ipynb" for f in toc_files() if (ROOT / f"{f}.ipynb").exists()]
+
+
+def test_every_toc_entry_exists_and_every_chapter_is_in_the_toc():
+    for entry in toc_files():
+        assert (ROOT / f"{entry}.ipynb").exists() or (ROOT / f"{entry}.md").exists(), entry
+    on_disk = {p.relative_to(ROOT).with_suffix("").as_posix() for p in (ROOT / "chapters").glob("*.ipynb")}
+    assert on_disk <= set(toc_files())
+
+
+def test_chapter_file_names_carry_no_numbers():
+    for path in CHAPTERS:
+        assert not re.search(r"\d", path.stem), path.name
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_starts_with_h1_and_uses_python3(path):
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# ")
+    assert sum(line.startswith("# ") for c in nb.cells if c.cell_type == "markdown"
+               for line in c.source.splitlines()) == 1
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_has_a_parameters_cell_objectives_summary_and_exercises(path):
+    nb = nbformat.read(path, as_version=4)
+    tags = [c.metadata.get("tags", []) for c in nb.cells]
+    assert sum("parameters" in t for t in tags) == 1
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "Learning objectives" in text
+    assert "not medical advice" in text
+    assert "## Summary" in text
+    assert text.count("```{exercise}") >= 3
+    assert text.count("{solution-start}") == text.count("```{exercise}")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_imports_live_in_one_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    import_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                    and re.search(r"^(import|from) \S+", c.source, re.M)]
+    # The import cell, plus solution cells that import one extra tool on purpose.
+    assert import_cells, "no import cell"
+    first = import_cells[0]
+    assert all(i == first or _in_solution(nb, i) for i in import_cells)
+
+
+def _in_solution(nb, index: int) -> bool:
+    before = "\n".join(c.source for c in nb.cells[:index] if c.cell_type == "markdown")
+    return before.rfind("{solution-start}") > before.rfind("{solution-end}")
+
+
+# Things in Markdown that may legitimately contain digits: roles, maths, code, directives.
+_STRIP = [
+    (r"```.*?```", " "),                  # fenced blocks and directives
+    (r"`{4}.*?`{4}", " "),
+    (r"\{[a-z:-]+\}`[^`]*`", " "),        # roles: {glue:text}`key`, {cite}`x`, {numref}`y`
+    (r"`[^`]*`", " "),                    # inline code
+    (r"\$\$.*?\$\$", " "), (r"\$[^$]*\$", " "),  # maths
+    (r"\]\([^)]*\)", "]"),                # link targets
+    (r"^\s*\d+\.\s", " "),                # ordered-list markers
+]
+
+
+def typed_numbers(markdown: str) -> list[str]:
+    text = markdown
+    for pattern, repl in _STRIP:
+        text = re.sub(pattern, repl, text, flags=re.S | re.M)
+    tokens = re.findall(r"[^\s]+", text)
+    return [t for t in tokens if re.search(r"\d", t) and not re.search(r"[A-Za-z]", t)]
+
+
+def test_typed_number_detector_finds_numbers_and_ignores_glue():
+    assert typed_numbers("HR 0.69 (95% CI") == ["0.69", "(95%"]
+    assert typed_numbers("HR {glue:text}`hr` in GBSG2 and HER2, see $e^{0.5}$") == []
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_no_typed_numbers_in_chapter_prose(path):
+    nb = nbformat.read(path, as_version=4)
+    found = {i: typed_numbers(c.source) for i, c in enumerate(nb.cells) if c.cell_type == "markdown"}
+    found = {i: n for i, n in found.items() if n}
+    assert not found, f"numbers typed in prose (use glue): {found}"
+
+
+def test_book_config_follows_the_house_rules():
+    assert CONFIG["only_build_toc_files"] is True
+    assert CONFIG["execute"]["execute_notebooks"] == "force"
+    assert CONFIG["execute"]["allow_errors"] is False
+    assert CONFIG["execute"]["stderr_output"] == "show"
+    sphinx = CONFIG["sphinx"]["config"]
+    assert sphinx["bibtex_reference_style"] == "author_year"
+    assert sphinx["intersphinx_mapping"] == {}
+    assert "not medical advice" in CONFIG["html"]["announcement"]
+    assert "references.bib" in CONFIG["bibtex_bibfiles"]
