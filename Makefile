@@ -22,7 +22,7 @@ BOOK_SOURCES := $(CHAPTERS) $(wildcard *.md) _config.yml _toc.yml references.bib
 NBSTRIPOUT := nbstripout --keep-output --keep-count --extra-keys "metadata.papermill cell.metadata.papermill"
 STAMP := $(VENV)/.synced
 
-.PHONY: help install book test unit nbval verify-notebooks strict-book refresh check-r clean
+.PHONY: help install validate book test verify-notebooks strict-book refresh check-r clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (installs everything first)"
@@ -40,15 +40,21 @@ $(STAMP): pyproject.toml uv.lock
 
 install: $(STAMP)
 
+# Bad data stop everything before a page is built.
+validate: $(STAMP)
+	python -m helpers.validate
+
 book: _build/html/index.html
 	@echo "The book is built. Open file://$(CURDIR)/_build/html/index.html"
 
 # Any change to a chapter, the data, the helpers or the configuration rebuilds everything:
 # execution is forced, and only a full build notices edits to src/helpers.
 _build/html/index.html: $(STAMP) $(BOOK_SOURCES)
+	python -m helpers.validate
 	jupyter-book build . --all --keep-going
 
 test: $(STAMP)
+	python -m helpers.validate
 	pytest -n 2 --dist loadfile tests chapters --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 	$(MAKE) --no-print-directory verify-notebooks
@@ -65,6 +71,7 @@ strict-book: $(STAMP)
 	@echo "Strict book build passed: _build/html"
 
 refresh: $(STAMP)
+	python -m helpers.validate
 	@for nb in $(CHAPTERS); do \
 		echo "papermill $$nb"; \
 		papermill --cwd chapters --kernel python3 --no-progress-bar --log-level WARNING "$$nb" "$$nb"; \

@@ -22,6 +22,9 @@ def toc_files() -> list[str]:
 
 
 CHAPTERS = [ROOT / f"{f}.ipynb" for f in toc_files() if (ROOT / f"{f}.ipynb").exists()]
+# Reference pages (data tables, bibliography) are notebooks too but not lessons.
+REFERENCE = {c["file"] for part in TOC.get("parts", []) if part["caption"] == "Reference" for c in part["chapters"]}
+LESSONS = [p for p in CHAPTERS if p.relative_to(ROOT).with_suffix("").as_posix() not in REFERENCE]
 
 
 def test_every_toc_entry_exists_and_every_chapter_is_in_the_toc():
@@ -47,13 +50,19 @@ def test_chapter_starts_with_h1_and_uses_python3(path):
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_chapter_has_a_parameters_cell_objectives_summary_and_exercises(path):
+def test_every_notebook_has_one_parameters_cell_and_the_disclaimer(path):
     nb = nbformat.read(path, as_version=4)
     tags = [c.metadata.get("tags", []) for c in nb.cells]
     assert sum("parameters" in t for t in tags) == 1
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    assert "Learning objectives" in text
     assert "not medical advice" in text
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_lesson_has_objectives_summary_and_exercises(path):
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "Learning objectives" in text
     assert "## Summary" in text
     assert text.count("```{exercise}") >= 3
     assert text.count("{solution-start}") == text.count("```{exercise}")

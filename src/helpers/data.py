@@ -1,19 +1,557 @@
-"""Loading the book's data.
+"""Loading and validating the book's data: the one home for every table a chapter reads.
 
-One home for every table a chapter reads: the patient-level teaching data set (GBSG2) and,
-from the evidence-base issue on, the traced tables in ``data/``.
+Two kinds of data live here:
+
+- the patient-level teaching data set GBSG2 (:func:`load_gbsg2`), bundled with lifelines;
+- the traced evidence tables in ``data/`` (:func:`load_evidence`): ``sources.csv``,
+  ``studies.csv``, ``effects.csv`` and ``drug_facts.csv``, described by the Frictionless
+  descriptor ``data/datapackage.json``.
+
+The descriptor is the single statement of the schema (columns, types, allowed values, keys);
+this module reads it and adds the semantic rules a schema cannot express (a confidence
+interval contains its estimate, events do not exceed patients, every number appears in its
+verbatim quote). Every failure is a :class:`DataValidationError` naming the file, the line,
+the row's key, the column, the value and the rule broken. ``python -m helpers.validate``
+lists them all.
 """
 
 from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 import pandas as pd
 from lifelines.datasets import load_gbsg2 as _lifelines_gbsg2
 
 from helpers.survival import days_to
 
-__all__ = ["load_gbsg2"]
+__all__ = [
+    "DataValidationError",
+    "DataValidationErrors",
+    "Evidence",
+    "find_data_dir",
+    "load_descriptor",
+    "validate_data",
+    "load_evidence",
+    "number_in_quote",
+    "package_markdown",
+    "load_gbsg2",
+]
+
+#: Longest quote accepted, in words (the house rule is "about 50").
+MAX_QUOTE_WORDS = 75
+#: Endpoints that are times to an event (a hazard ratio and medians make sense for them).
+TIME_TO_EVENT_ENDPOINTS = {"OS", "PFS", "TTP", "DFS", "LC", "LTP"}
+_PHASE_WORDS = {
+    "1": ["phase 1", "phase i", "phase-1", "phase-i"],
+    "1b": ["phase 1b", "phase ib", "phase-1b", "phase-ib"],
+    "1/2": ["phase 1/2", "phase i/ii", "phase 1-2", "phase i-ii"],
+    "2": ["phase 2", "phase ii", "phase-2", "phase-ii", "phase two"],
+    "2/3": ["phase 2/3", "phase ii/iii", "phase 2-3", "phase ii-iii"],
+    "3": ["phase 3", "phase iii", "phase-3", "phase-iii", "phase three"],
+    "4": ["phase 4", "phase iv", "phase-4", "phase-iv"],
+}
 
 
+# --------------------------------------------------------------------------- errors
+class DataValidationError(ValueError):
+    """One broken rule in one cell (or one file), with everything needed to find it.
+
+    Attributes
+    ----------
+    file, line, row_id, column, value, rule
+        ``line`` is the 1-based line in the CSV file (the header is line 1); ``row_id`` is
+        ``"<key column>=<key>"``. File-level errors have ``line``, ``row_id`` and ``column``
+        set to ``None``.
+    """
+
+    def __init__(self, file: str, rule: str, line: int | None = None, row_id: str | None = None,
+                 column: str | None = None, value: object = None):
+        self.file, self.rule, self.line, self.row_id = file, rule, line, row_id
+        self.column, self.value = column, value
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.row_id:
+            where += f" ({self.row_id})"
+        if self.column is not None:
+            where += f", column {self.column}"
+            return f"{where}: value {self.value!r} breaks rule: {self.rule}"
+        return f"{where}: {self.rule}"
+
+
+class DataValidationErrors(ValueError):
+    """Raised by :func:`load_evidence` when the data break any rule; ``errors`` lists them all."""
+
+    def __init__(self, errors: list[DataValidationError]):
+        self.errors = errors
+        lines = "\n".join(f"- {e}" for e in errors)
+        super().__init__(f"{len(errors)} data validation error(s):\n{lines}")
+
+
+# --------------------------------------------------------------------------- locating the data
+def find_data_dir(start: str | Path | None = None) -> Path:
+    """The ``data/`` folder: ``$BCLM_DATA_DIR`` if set, else the first ``data/datapackage.json``
+    found from ``start`` (default: the working directory) upwards. Chapters run in
+    ``chapters/``, tests at the root: both find the same folder.
+    """
+    env = os.environ.get("BCLM_DATA_DIR")
+    if env:
+        return Path(env)
+    here = Path(start or Path.cwd()).resolve()
+    for folder in [here, *here.parents]:
+        if (folder / "data" / "datapackage.json").is_file():
+            return folder / "data"
+    raise FileNotFoundError(f"no data/datapackage.json found in {here} or any parent folder "
+                            "(set BCLM_DATA_DIR to the data folder)")
+
+
+def load_descriptor(data_dir: str | Path | None = None) -> dict:
+    """The Frictionless data-package descriptor, ``data/datapackage.json``."""
+    data_dir = Path(data_dir) if data_dir is not None else find_data_dir()
+    path = data_dir / "datapackage.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: the data-package descriptor is missing") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: not valid JSON ({error})") from None
+
+
+# --------------------------------------------------------------------------- numbers in quotes
+_SEPARATORS = "[,\u2009\u202f\u00a0 ]"
+
+
+def _number_patterns(raw: str) -> list[str]:
+    """Regular expressions that match ``raw`` as the source may have printed it."""
+    raw = raw.strip()
+    before, after = r"(?<![\d.,])", r"(?!\d|[.,]\d)"
+    sci = re.fullmatch(r"(\d+(?:\.\d+)?)e-0*(\d+)", raw, flags=re.I)
+    if sci:
+        mantissa, exponent = re.escape(sci.group(1)), sci.group(2)
+        return [before + mantissa + r"\s*[×x*]\s*10\s*[–−-]\s*0*" + exponent + after,
+                before + mantissa + r"[eE][–−-]0*" + exponent + after]
+    patterns = [before + re.escape(raw) + after]
+    if raw.startswith("0."):
+        patterns.append(r"(?<![\d.,])" + re.escape(raw[1:]) + after)  # "p = .003"
+    if re.fullmatch(r"\d{4,}", raw):
+        grouped = f"{int(raw):,}".replace(",", _SEPARATORS)
+        patterns.append(before + grouped + after)  # "1,021" or "1 021"
+    return patterns
+
+
+def number_in_quote(raw: str, quote: str) -> bool:
+    """Whether the number written as ``raw`` in the data appears in ``quote``.
+
+    The match is on the number as printed, so ``0.540`` does not match ``0.54`` and ``0.48``
+    does not match inside ``10.485``. Allowed differences of formatting: a missing leading zero
+    (``.003``), thousands separators (``1,021``), and scientific notation (``9.83×10–8``).
+    """
+    return any(re.search(p, quote) for p in _number_patterns(raw))
+
+
+# --------------------------------------------------------------------------- reading
+def _parse(value: str, field: dict):
+    """Convert one raw cell to its schema type; raise ValueError with the rule on failure."""
+    kind = field["type"]
+    if kind == "integer":
+        if not re.fullmatch(r"[+-]?\d+", value):
+            raise ValueError(f"must be a whole number ({field['name']} is an integer column)")
+        return int(value)
+    if kind == "number":
+        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", value):
+            raise ValueError(f"must be a number ({field['name']} is a numeric column)")
+        return float(value)
+    if kind == "date":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be an ISO date (YYYY-MM-DD)") from None
+    return value
+
+
+def _check_constraints(value, field: dict) -> str | None:
+    cons = field.get("constraints", {})
+    if "enum" in cons and value not in cons["enum"]:
+        return f"must be one of {cons['enum']}"
+    if "pattern" in cons and not re.fullmatch(cons["pattern"], str(value)):
+        return f"must match the pattern {cons['pattern']}"
+    if "minimum" in cons and value < cons["minimum"]:
+        return f"must be at least {cons['minimum']}"
+    if "maximum" in cons and value > cons["maximum"]:
+        return f"must be at most {cons['maximum']}"
+    return None
+
+
+@dataclass
+class _Table:
+    name: str
+    file: str
+    key: str
+    fields: dict
+    rows: list  # (line, {column: parsed value or None}, {column: raw string})
+
+
+def _read_table(data_dir: Path, resource: dict, errors: list) -> _Table | None:
+    """Read one CSV strictly: file-level checks, then every cell against the descriptor."""
+    file = f"data/{resource['path']}"
+    path = data_dir / resource["path"]
+    fields = {f["name"]: f for f in resource["schema"]["fields"]}
+    key = resource["schema"]["primaryKey"][0]
+    if not path.is_file():
+        errors.append(DataValidationError(file, "file is missing"))
+        return None
+    content = path.read_bytes()
+    if not content.strip():
+        errors.append(DataValidationError(file, "file is empty (expected a header row and data rows)"))
+        return None
+    if content.startswith(b"\xef\xbb\xbf"):
+        errors.append(DataValidationError(file, "file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM"))
+        return None
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        errors.append(DataValidationError(file, f"file is not valid UTF-8 (byte {error.start})"))
+        return None
+    header_line = text.splitlines()[0]
+    if "," not in header_line and (";" in header_line or "\t" in header_line):
+        errors.append(DataValidationError(file, "header is not comma-separated (found ';' or tab): the files are CSV with ','"))
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader)
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    if duplicated:
+        errors.append(DataValidationError(file, f"header repeats column(s) {duplicated}"))
+        return None
+    missing = [c for c in fields if c not in header]
+    unknown = [c for c in header if c not in fields]
+    if missing:
+        errors.append(DataValidationError(file, f"header lacks required column(s) {missing}"))
+    if unknown:
+        errors.append(DataValidationError(file, f"header has column(s) not in datapackage.json: {unknown}"))
+    if missing or unknown:
+        return None
+    table = _Table(resource["name"], file, key, fields, [])
+    seen: dict[str, dict[str, int]] = {c: {} for c, f in fields.items() if f.get("constraints", {}).get("unique")}
+    data_lines = 0
+    for raw_row in reader:
+        line = reader.line_num
+        data_lines += 1
+        if not any(cell.strip() for cell in raw_row):
+            errors.append(DataValidationError(file, "blank line inside the table", line=line))
+            continue
+        if len(raw_row) != len(header):
+            errors.append(DataValidationError(file, f"row has {len(raw_row)} fields, the header has {len(header)}", line=line))
+            continue
+        raw = dict(zip(header, raw_row))
+        row_id = f"{key}={raw.get(key, '')}"
+        parsed = {}
+        for column, field in fields.items():
+            value = raw[column]
+            if value != value.strip() or "\n" in value or "  " in value:
+                errors.append(DataValidationError(file, "stray whitespace (leading, trailing, doubled or a line break)",
+                                                  line, row_id, column, value))
+                value = " ".join(value.split())
+            if value == "":
+                parsed[column] = None
+                if field.get("constraints", {}).get("required"):
+                    errors.append(DataValidationError(file, "required cell is empty", line, row_id, column, value))
+                continue
+            try:
+                parsed[column] = _parse(value, field)
+            except ValueError as error:
+                errors.append(DataValidationError(file, str(error), line, row_id, column, value))
+                parsed[column] = None
+                continue
+            broken = _check_constraints(parsed[column], field)
+            if broken:
+                errors.append(DataValidationError(file, broken, line, row_id, column, value))
+                parsed[column] = None  # reported once; later rules skip the bad value
+            if column in seen:
+                if value in seen[column]:
+                    errors.append(DataValidationError(file, f"duplicate key: also on line {seen[column][value]}",
+                                                      line, row_id, column, value))
+                else:
+                    seen[column][value] = line
+        table.rows.append((line, parsed, raw))
+    if not data_lines:
+        errors.append(DataValidationError(file, "file has a header but no data rows"))
+    return table
+
+
+# --------------------------------------------------------------------------- semantic rules
+def _check_foreign_keys(tables: dict, descriptor: dict, errors: list) -> None:
+    for resource in descriptor["resources"]:
+        table = tables.get(resource["name"])
+        if table is None:
+            continue
+        for fk in resource["schema"].get("foreignKeys", []):
+            column = fk["fields"][0]
+            target = tables.get(fk["reference"]["resource"])
+            if target is None:
+                continue
+            keys = {p[target.key] for _, p, _ in target.rows}
+            for line, parsed, _ in table.rows:
+                value = parsed.get(column)
+                if value is not None and value not in keys:
+                    errors.append(DataValidationError(
+                        table.file, f"unknown {column}: no such row in {target.file}",
+                        line, f"{table.key}={parsed[table.key]}", column, value))
+
+
+def _quote_words(quote: str) -> int:
+    return len(quote.split())
+
+
+def _check_quote(table: _Table, line: int, parsed: dict, raw: dict, columns: list[str], errors: list) -> None:
+    quote = parsed.get("quote") or ""
+    row_id = f"{table.key}={parsed[table.key]}"
+    if _quote_words(quote) > MAX_QUOTE_WORDS:
+        errors.append(DataValidationError(table.file, f"quote is longer than {MAX_QUOTE_WORDS} words",
+                                          line, row_id, "quote", f"{_quote_words(quote)} words"))
+    for column in columns:
+        value = raw.get(column, "").strip()
+        if value and parsed.get(column) is not None and not number_in_quote(value, quote):
+            errors.append(DataValidationError(table.file, "number does not appear in the row's quote",
+                                              line, row_id, column, value))
+
+
+def _check_effects(table: _Table, studies: dict, errors: list) -> None:
+    numeric = [c for c, f in table.fields.items() if f["type"] in ("integer", "number")]
+    for line, p, raw in table.rows:
+        rid = f"effect_id={p['effect_id']}"
+
+        def fail(column, rule, value=None):
+            errors.append(DataValidationError(table.file, rule, line, rid, column,
+                                              raw.get(column) if value is None else value))
+
+        hr, lo, hi = p["hr"], p["hr_ci_lower"], p["hr_ci_upper"]
+        if hr is not None and hr <= 0:
+            fail("hr", "hazard ratio must be greater than 0")
+        if (lo is None) != (hi is None):
+            fail("hr_ci_lower" if lo is None else "hr_ci_upper", "a confidence interval needs both limits")
+        if lo is not None and hi is not None:
+            if lo > hi:
+                fail("hr_ci_lower", f"lower limit must not exceed upper limit {raw['hr_ci_upper']}")
+            elif hr is not None and not lo <= hr <= hi:
+                fail("hr", f"hazard ratio must lie within its confidence interval [{raw['hr_ci_lower']}, {raw['hr_ci_upper']}]")
+            if lo <= 0:
+                fail("hr_ci_lower", "confidence limit of a hazard ratio must be greater than 0")
+            if p["ci_level"] is None:
+                fail("ci_level", "a confidence interval needs its level (ci_level)")
+        if p["p_value"] is not None:
+            if p["p_value"] <= 0:
+                fail("p_value", "p-value must be greater than 0 (write '< 0.001' as p_value 0.001 with p_operator '<')")
+            if p["p_operator"] is None:
+                fail("p_operator", "a p-value needs its operator ('=' or '<')")
+        elif p["p_operator"] is not None and not raw["p_value"].strip():
+            fail("p_operator", "p_operator is set but p_value is empty")
+        for arm in ("experimental", "control"):
+            n, events = p[f"n_{arm}"], p[f"events_{arm}"]
+            if n is not None and events is not None and events > n:
+                fail(f"events_{arm}", f"events must not exceed patients (n_{arm} = {n})")
+            median = p[f"median_{arm}"]
+            if median is not None and median <= 0:
+                fail(f"median_{arm}", "median must be greater than 0")
+        has_median = p["median_experimental"] is not None or p["median_control"] is not None
+        if has_median and p["median_unit"] is None:
+            fail("median_unit", "medians need a unit (months or weeks)")
+        if not has_median and p["median_unit"] is not None:
+            fail("median_unit", "median_unit is set but there is no median")
+        if (hr is not None or has_median) and p["endpoint"] is not None \
+                and p["endpoint"] not in TIME_TO_EVENT_ENDPOINTS:
+            fail("endpoint", f"hazard ratios and medians belong to time-to-event endpoints {sorted(TIME_TO_EVENT_ENDPOINTS)}",
+                 p["endpoint"])
+        if p["arm_control"] is None:
+            for column in ("n_control", "events_control", "median_control", "percent_control", "hr"):
+                if p[column] is not None:
+                    fail(column, "a single-group row (empty arm_control) cannot have control values or a hazard ratio")
+        study = studies.get(p["study_id"])
+        if study is not None and study["n_total"] is not None:
+            n_e, n_c = p["n_experimental"] or 0, p["n_control"] or 0
+            if n_e + n_c > study["n_total"]:
+                fail("n_experimental", f"arm sizes add up to {n_e + n_c}, more than the study's n_total "
+                                       f"{study['n_total']} (data/studies.csv)")
+        if p["p_sided"] is not None:
+            words = {1: ("one-sided", "1-sided", "one sided"), 2: ("two-sided", "2-sided", "two sided")}[p["p_sided"]]
+            if not any(w in (p["quote"] or "").lower() for w in words):
+                fail("p_sided", f"the quote must say the p-value is {words[0]}")
+        checked = [c for c in numeric if c not in ("p_sided", "ci_level")]
+        if p["ci_level"] is not None and p["ci_level"] != 95:
+            checked.append("ci_level")  # 95% is the convention; any other level must be quoted
+        _check_quote(table, line, p, raw, checked, errors)
+
+
+def _check_studies(table: _Table, errors: list) -> None:
+    for line, p, raw in table.rows:
+        _check_quote(table, line, p, raw, ["n_total"], errors)
+        if p["phase"] is not None:
+            quote = f"{p['quote'] or ''} {p['design_quote'] or ''}".lower()
+            quote = quote.replace("\u2010", "-").replace("\u2011", "-")
+            if not any(re.search(re.escape(w) + r"(?![a-z0-9])", quote) for w in _PHASE_WORDS[p["phase"]]):
+                errors.append(DataValidationError(table.file, "the phase must be stated in the row's quote or design_quote",
+                                                  line, f"study_id={p['study_id']}", "phase", raw["phase"]))
+
+
+def _check_drug_facts(table: _Table, errors: list) -> None:
+    for line, p, raw in table.rows:
+        if p["value"] and p["quote"] and p["value"].lower() not in p["quote"].lower():
+            errors.append(DataValidationError(table.file, "value does not appear in the row's quote",
+                                              line, f"fact_id={p['fact_id']}", "value", raw["value"]))
+        if p["quote"] and _quote_words(p["quote"]) > MAX_QUOTE_WORDS:
+            errors.append(DataValidationError(table.file, f"quote is longer than {MAX_QUOTE_WORDS} words",
+                                              line, f"fact_id={p['fact_id']}", "quote", raw["quote"]))
+
+
+def _check_sources(table: _Table, errors: list) -> None:
+    today = date.today()
+    for line, p, raw in table.rows:
+        if p["accessed"] is not None and p["accessed"] > today:
+            errors.append(DataValidationError(table.file, "access date lies in the future",
+                                              line, f"source_id={p['source_id']}", "accessed", raw["accessed"]))
+
+
+# --------------------------------------------------------------------------- public API
+def _read_all(data_dir: Path) -> tuple[dict, list]:
+    descriptor = load_descriptor(data_dir)
+    errors: list[DataValidationError] = []
+    tables = {}
+    for resource in descriptor["resources"]:
+        table = _read_table(data_dir, resource, errors)
+        if table is not None:
+            tables[resource["name"]] = table
+    _check_foreign_keys(tables, descriptor, errors)
+    if "sources" in tables:
+        _check_sources(tables["sources"], errors)
+    studies = {}
+    if "studies" in tables:
+        _check_studies(tables["studies"], errors)
+        studies = {p["study_id"]: p for _, p, _ in tables["studies"].rows}
+    if "effects" in tables:
+        _check_effects(tables["effects"], studies, errors)
+    if "drug_facts" in tables:
+        _check_drug_facts(tables["drug_facts"], errors)
+    errors.sort(key=lambda e: (e.file, e.line or 0, e.column or ""))
+    return tables, errors
+
+
+def validate_data(data_dir: str | Path | None = None) -> list[DataValidationError]:
+    """Check every table in ``data/`` against the descriptor and the semantic rules.
+
+    Returns
+    -------
+    list of DataValidationError
+        Empty when the data are valid. Each error names file, line, row key, column, value
+        and rule.
+    """
+    data_dir = Path(data_dir) if data_dir is not None else find_data_dir()
+    return _read_all(data_dir)[1]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The validated evidence tables as typed DataFrames, indexed by their keys."""
+
+    sources: pd.DataFrame
+    studies: pd.DataFrame
+    effects: pd.DataFrame
+    drug_facts: pd.DataFrame
+
+
+_PANDAS_TYPES = {"integer": "Int64", "number": "float64", "string": "string", "date": "datetime64[ns]"}
+
+
+def _to_frame(table: _Table) -> pd.DataFrame:
+    frame = pd.DataFrame([p for _, p, _ in table.rows], columns=list(table.fields))
+    for column, field in table.fields.items():
+        dtype = _PANDAS_TYPES[field["type"]]
+        if field["type"] == "number":
+            frame[column] = pd.to_numeric(frame[column].astype(object).where(frame[column].notna(), None),
+                                          errors="raise").astype(dtype)
+        elif field["type"] == "date":
+            frame[column] = pd.to_datetime(frame[column])
+        else:
+            frame[column] = frame[column].astype(dtype)
+    return frame.set_index(table.key, drop=False).rename_axis(None)
+
+
+def load_evidence(data_dir: str | Path | None = None) -> Evidence:
+    """Load the validated evidence tables.
+
+    Raises
+    ------
+    DataValidationErrors
+        If any rule is broken, listing every error; nothing half-valid is returned.
+    """
+    data_dir = Path(data_dir) if data_dir is not None else find_data_dir()
+    tables, errors = _read_all(data_dir)
+    if errors:
+        raise DataValidationErrors(errors)
+    return Evidence(*(_to_frame(tables[name]) for name in ("sources", "studies", "effects", "drug_facts")))
+
+
+def package_markdown(descriptor: dict) -> str:
+    """``data/README.md``, generated from the descriptor so the documentation cannot drift.
+
+    Regenerate with ``python -m helpers.validate --write-readme``; a test checks that the
+    committed file equals this text.
+    """
+    out = [f"# {descriptor['title']}", "",
+           "<!-- Generated from datapackage.json by `python -m helpers.validate --write-readme`; do not edit. -->",
+           "", descriptor["description"], "",
+           f"Licence: {descriptor['licenses'][0]['title']} ({descriptor['licenses'][0]['name']}). "
+           "Quotations remain the work of their authors and are reproduced briefly, with attribution.",
+           "", "The tables are a [Frictionless Data Package](https://specs.frictionlessdata.io/) "
+           "(`datapackage.json`): any tool that reads that standard can load and check them without this "
+           "project's code. Within the project, `python -m helpers.validate` checks them (schema, "
+           "semantics and provenance) and names the file, line, row, column and rule of every failure.", ""]
+    for resource in descriptor["resources"]:
+        schema = resource["schema"]
+        out += [f"## `{resource['path']}`: {resource['title']}", "", resource["description"], "",
+                f"Primary key: `{', '.join(schema['primaryKey'])}`."]
+        for fk in schema.get("foreignKeys", []):
+            out.append(f"Foreign key: `{fk['fields'][0]}` → `{fk['reference']['resource']}."
+                       f"{fk['reference']['fields'][0]}`.")
+        out += ["", "| column | type | required | allowed values / range | description |",
+                "| --- | --- | --- | --- | --- |"]
+        for field in schema["fields"]:
+            cons = field.get("constraints", {})
+            allowed = []
+            if "enum" in cons:
+                allowed.append(", ".join(f"`{v}`" for v in cons["enum"]))
+            if "minimum" in cons:
+                allowed.append(f"≥ {cons['minimum']}")
+            if "maximum" in cons:
+                allowed.append(f"≤ {cons['maximum']}")
+            if "pattern" in cons:
+                allowed.append(f"pattern `{cons['pattern']}`")
+            if cons.get("unique"):
+                allowed.append("unique")
+            out.append(f"| `{field['name']}` | {field['type']} | {'yes' if cons.get('required') else ''} | "
+                       f"{'; '.join(allowed)} | {field['description']} |")
+        out.append("")
+    out += ["## Provenance rules (checked by `python -m helpers.validate`)", "",
+            "- Every number in a row of `effects.csv` appears, as printed, in that row's `quote` "
+            "(a missing leading zero, thousands separators and scientific notation are allowed); a "
+            "`ci_level` other than 95 must be quoted too.",
+            "- `studies.csv`: `n_total` appears in `quote`; the `phase` appears in `quote` or `design_quote`.",
+            "- `drug_facts.csv`: `value` appears in `quote`.",
+            f"- Quotes are at most {MAX_QUOTE_WORDS} words, copied from the page at the source's `url`.",
+            "- An empty cell means not reported or not found. No cell is derived by arithmetic from "
+            "others: recomputation belongs to the chapters.", ""]
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- teaching data
 def load_gbsg2(time_unit: str = "months") -> pd.DataFrame:
     """The German Breast Cancer Study Group 2 trial, as bundled with lifelines.
 

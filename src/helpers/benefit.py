@@ -1,0 +1,415 @@
+"""Clinical benefit from published summaries: absolute effects and the ESMO-MCBS grade.
+
+Chapters often have only what a paper reports: two medians, a hazard ratio and its confidence
+interval. This module turns those into absolute effects (median gain, survival gain at a landmark,
+restricted mean survival time under an exponential model) and into the preliminary grade of the
+ESMO Magnitude of Clinical Benefit Scale v1.1 for non-curative settings (forms 2a and 2b), as far
+as its thresholds could be checked against a source.
+
+Every absolute effect here rests on a stated model assumption (proportional hazards, exponential
+survival); each docstring says which. None replaces recomputation from patient-level data.
+
+References
+----------
+Cherny NI, Dafni U, Bogaerts J, et al. ESMO-Magnitude of Clinical Benefit Scale version 1.1.
+Ann Oncol 2017;28:2340-66. doi:10.1093/annonc/mdx310.
+Dafni U, Karlis D, Pedeli X, et al. Detailed statistical assessment of the characteristics of the
+ESMO Magnitude of Clinical Benefit Scale (ESMO-MCBS) threshold rules. ESMO Open 2017;2:e000216.
+doi:10.1136/esmoopen-2017-000216.
+Royston P, Parmar MKB. Restricted mean survival time: an alternative to the hazard ratio.
+BMC Med Res Methodol 2013;13:152.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from helpers.formatting import format_number
+
+__all__ = [
+    "ESMO_MCBS_SOURCES",
+    "median_gain",
+    "landmark_survival_gain",
+    "rmst_exponential",
+    "rmst_difference_exponential",
+    "esmo_mcbs_thresholds",
+    "esmo_mcbs_form2a",
+]
+
+
+def _finite(value: float, name: str) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return value
+
+
+def _positive(value: float, name: str) -> float:
+    value = _finite(value, name)
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {value!r}")
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Absolute effects
+# --------------------------------------------------------------------------------------------
+
+def median_gain(median_experimental: float, median_control: float) -> float:
+    r"""Gain in median time-to-event, :math:`\Delta = m_E - m_C` (same unit as the medians).
+
+    No model is assumed: this is the difference of the two reported Kaplan–Meier medians, the
+    absolute benefit that ESMO-MCBS forms 2a and 2b grade. A median that was not reached cannot
+    be used (pass a number, not ``inf``).
+    """
+    experimental = _positive(median_experimental, "median_experimental")
+    control = _positive(median_control, "median_control")
+    return experimental - control
+
+
+def landmark_survival_gain(hr: float, survival_control_at_t: float) -> pd.Series:
+    r"""Survival gain at a landmark time *t* implied by a hazard ratio.
+
+    Assumes proportional hazards, :math:`h_E(t) = \mathrm{HR}\, h_C(t)` for all *t*. Then the
+    cumulative hazards satisfy :math:`H_E = \mathrm{HR}\, H_C` and, as :math:`S = e^{-H}`,
+    :math:`S_E(t) = S_C(t)^{\mathrm{HR}}`; the gain is :math:`S_C(t)^{\mathrm{HR}} - S_C(t)`.
+    No shape of :math:`S_C` is assumed. When hazards are not proportional (delayed effects,
+    crossing curves) the result can be far from the observed difference at *t*.
+
+    Parameters
+    ----------
+    hr
+        Hazard ratio, experimental versus control (> 0).
+    survival_control_at_t
+        Control-arm survival probability at the landmark, in (0, 1].
+
+    Returns
+    -------
+    pandas.Series
+        ``survival_control``, ``survival_experimental``, ``gain`` (probabilities, not percent).
+    """
+    hr = _positive(hr, "hr")
+    survival_control = _finite(survival_control_at_t, "survival_control_at_t")
+    if not 0 < survival_control <= 1:
+        raise ValueError(f"survival_control_at_t must lie in (0, 1], got {survival_control!r}")
+    survival_experimental = survival_control**hr
+    return pd.Series({
+        "survival_control": survival_control,
+        "survival_experimental": survival_experimental,
+        "gain": survival_experimental - survival_control,
+    }, name="landmark_survival_gain")
+
+
+def rmst_exponential(median: float, horizon: float) -> float:
+    r"""Restricted mean survival time up to ``horizon`` under exponential survival.
+
+    With constant hazard :math:`\lambda = \ln 2 / m` (*m* the median),
+    :math:`S(t) = e^{-\lambda t}` and
+
+    .. math:: \mathrm{RMST}(\tau) = \int_0^{\tau} e^{-\lambda t}\,dt = \frac{1 - e^{-\lambda\tau}}{\lambda}.
+
+    The exponential model is an assumption fitted through one point (the median); real curves
+    with a plateau or an early drop can have a quite different RMST (Royston & Parmar 2013).
+    """
+    median = _positive(median, "median")
+    horizon = _positive(horizon, "horizon")
+    rate = math.log(2) / median
+    return -math.expm1(-rate * horizon) / rate
+
+
+def rmst_difference_exponential(median_experimental: float, median_control: float,
+                                horizon: float) -> pd.Series:
+    r"""Difference in RMST (experimental − control) up to ``horizon`` under exponential survival.
+
+    Each arm's RMST is :math:`(1 - e^{-\lambda\tau})/\lambda` with :math:`\lambda = \ln 2 / m`
+    (see :func:`rmst_exponential`). Exponential survival in both arms implies proportional
+    hazards with :math:`\mathrm{HR} = m_C / m_E`. No standard error: the inputs are point
+    summaries; use :func:`helpers.survival.rmst_difference` when patient-level data exist.
+
+    Returns
+    -------
+    pandas.Series
+        ``rmst_experimental``, ``rmst_control``, ``difference``, ``horizon``.
+    """
+    experimental = rmst_exponential(median_experimental, horizon)
+    control = rmst_exponential(median_control, horizon)
+    return pd.Series({
+        "rmst_experimental": experimental,
+        "rmst_control": control,
+        "difference": experimental - control,
+        "horizon": float(horizon),
+    }, name="rmst_difference_exponential")
+
+
+# --------------------------------------------------------------------------------------------
+# ESMO-MCBS v1.1, forms 2a (OS) and 2b (PFS/TTP): preliminary grade
+# --------------------------------------------------------------------------------------------
+
+#: Where each implemented threshold was read (stored copies consulted for this module).
+ESMO_MCBS_SOURCES = {
+    "dafni2017": (
+        "Dafni U et al. ESMO Open 2017;2:e000216, Table 1 (ESMO-MCBS dual rule), "
+        "https://esmoopen.bmj.com/highwire/markup/136364/expansion"
+    ),
+    "esmo_forms_v1.1": (
+        "ESMO, ESMO-MCBS Evaluation Forms version 1.1, "
+        "https://www.esmo.org/guidelines/esmo-mcbs/scale-evaluation-forms-v1.0-v1.1/"
+        "scale-evaluation-forms-v1.1"
+    ),
+    "cancercalc": (
+        "CancerCalc ESMO-MCBS v1.1 calculator, form 2a (secondary source), "
+        "https://www.cancercalc.com/esmo-mcbs.php"
+    ),
+}
+
+
+#: Values this close to a threshold are treated as equal to it (floating-point error only).
+_TIE = 1e-9
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One row of an evaluation form: a grade awarded when every stated condition holds."""
+
+    form: str
+    stratum: str
+    grade: int
+    hr_at_most: float | None = None        # lower 95% CI limit of the HR <= this
+    hr_above: float | None = None          # ... and > this
+    gain_at_least: float | None = None     # median gain (months) >= this
+    gain_below: float | None = None        # ... and < this
+    survival_gain_2y_at_least: float | None = None
+    sources: tuple[str, ...] = ()
+
+    def applies(self, hr_ci_lower: float, gain: float, survival_gain_2y: float | None) -> bool:
+        # A value within _TIE of a threshold counts as equal to it, so that a gain computed as a
+        # difference of reported medians (10.2 - 7.2 = 2.999999999999999) meets "≥ 3 months".
+        if self.survival_gain_2y_at_least is not None:
+            return (survival_gain_2y is not None
+                    and survival_gain_2y >= self.survival_gain_2y_at_least - _TIE)
+        return ((self.hr_at_most is None or hr_ci_lower <= self.hr_at_most + _TIE)
+                and (self.hr_above is None or hr_ci_lower > self.hr_above + _TIE)
+                and (self.gain_at_least is None or gain >= self.gain_at_least - _TIE)
+                and (self.gain_below is None or gain < self.gain_below - _TIE))
+
+    def criterion(self) -> str:
+        if self.survival_gain_2y_at_least is not None:
+            return f"increase in 2-year survival ≥ {self.survival_gain_2y_at_least:.0%}"
+        parts = []
+        if self.hr_above is not None:
+            parts.append(f"HR lower 95% limit > {self.hr_above:.2f} and ≤ {self.hr_at_most:.2f}")
+        elif self.hr_at_most is not None:
+            parts.append(f"HR lower 95% limit ≤ {self.hr_at_most:.2f}")
+        if self.gain_below is not None:
+            parts.append(f"median gain ≥ {self.gain_at_least:g} and < {self.gain_below:g} months")
+        elif self.gain_at_least is not None:
+            parts.append(f"median gain ≥ {self.gain_at_least:g} months")
+        return " AND ".join(parts)
+
+
+# The rows that could be checked against a stored source, highest grade first within a stratum.
+_RULES = (
+    # Form 2a, OS, control median <= 12 months.
+    _Rule("2a", "≤12 months", 4, hr_at_most=0.65, gain_at_least=3.0,
+          sources=("dafni2017", "cancercalc")),
+    _Rule("2a", "≤12 months", 4, survival_gain_2y_at_least=0.10, sources=("cancercalc",)),
+    _Rule("2a", "≤12 months", 3, hr_at_most=0.65, gain_at_least=2.0, gain_below=3.0,
+          sources=("cancercalc",)),
+    _Rule("2a", "≤12 months", 2, hr_at_most=0.65, gain_at_least=1.5, gain_below=2.0,
+          sources=("cancercalc",)),
+    _Rule("2a", "≤12 months", 2, hr_above=0.65, hr_at_most=0.70, gain_at_least=1.5,
+          sources=("cancercalc",)),
+    # Form 2a, OS, control median > 12 and <= 24 months: only the maximal grade was verified.
+    _Rule("2a", ">12 and ≤24 months", 4, hr_at_most=0.70, gain_at_least=5.0,
+          sources=("dafni2017", "esmo_forms_v1.1")),
+    # Form 2b, PFS/TTP: only the maximal grade (3) was verified.
+    _Rule("2b", "≤6 months", 3, hr_at_most=0.65, gain_at_least=1.5, sources=("dafni2017",)),
+    _Rule("2b", ">6 months", 3, hr_at_most=0.65, gain_at_least=3.0, sources=("dafni2017",)),
+)
+
+_LAST_ROW_OF_OS_12 = max(i for i, r in enumerate(_RULES) if r.stratum == "≤12 months")
+_GRADE_1_OS_12 = ("none of the rows above: HR lower 95% limit > 0.70 OR median gain < 1.5 months, "
+                  "and no 2-year survival increase ≥ 10%")
+_GRADE_1_SOURCE = ("derived as the form's lowest grade from the rows of "
+                   + ESMO_MCBS_SOURCES["cancercalc"])
+_MAXIMAL_GRADE = {"2a": 4, "2b": 3}
+_FORM_OF_ENDPOINT = {"OS": "2a", "PFS": "2b", "TTP": "2b"}
+
+
+def _cite(keys: tuple[str, ...]) -> str:
+    return "; ".join(ESMO_MCBS_SOURCES[k] for k in keys)
+
+
+def _stratum(form: str, median_control: float) -> str:
+    if form == "2a":
+        if median_control <= 12:
+            return "≤12 months"
+        return ">12 and ≤24 months" if median_control <= 24 else ">24 months"
+    return "≤6 months" if median_control <= 6 else ">6 months"
+
+
+def esmo_mcbs_thresholds() -> pd.DataFrame:
+    """The implemented ESMO-MCBS v1.1 rows of forms 2a and 2b, with the source of each.
+
+    Rows not listed (see :func:`esmo_mcbs_form2a`) are not implemented because their thresholds
+    could not be checked against a source; asking for them raises ``NotImplementedError``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``form``, ``control_median_stratum``, ``grade``, ``criterion``, ``source``.
+    """
+    rows = []
+    for rule in _RULES:
+        rows.append({"form": rule.form, "control_median_stratum": rule.stratum,
+                     "grade": rule.grade, "criterion": rule.criterion(),
+                     "source": _cite(rule.sources)})
+        if rule is _RULES[_LAST_ROW_OF_OS_12]:
+            rows.append({"form": "2a", "control_median_stratum": "≤12 months", "grade": 1,
+                         "criterion": _GRADE_1_OS_12, "source": _GRADE_1_SOURCE})
+    return pd.DataFrame(rows)
+
+
+def esmo_mcbs_form2a(endpoint: str, hr_ci_lower: float, median_control: float,
+                     median_gain: float, *, survival_gain_2_years: float | None = None,
+                     hr_ci_upper: float | None = None) -> pd.Series:
+    r"""Preliminary ESMO-MCBS v1.1 grade for a non-curative setting (form 2a for OS, 2b for PFS).
+
+    The scale's dual rule grades a statistically significant result by the lower limit of the 95%
+    confidence interval of the hazard ratio (relative benefit) together with the gain in median
+    (absolute benefit), with thresholds that depend on the control arm's median. The grade
+    returned is *preliminary*: the forms' adjustments for toxicity and quality of life, and the
+    long-term-survival (tail) criteria, are not applied.
+
+    Implemented thresholds, with the sources they were read from:
+
+    1. Maximal preliminary grade, both forms. Dafni et al., ESMO Open 2017;2:e000216, Table 1,
+       "The ESMO-MCBS dual rule: implemented combined thresholds for the HR and the minimum
+       absolute benefit (AB) gain for OS and PFS that could be considered as deserving the
+       maximal preliminary grade" (https://esmoopen.bmj.com/highwire/markup/136364/expansion),
+       verbatim rows:
+
+       - "4 ≤12 months ≤0.65 AND ≥3 months" and ">12 months ≤0.70 AND ≥5 months" (OS);
+       - "3 ≤6 months ≤0.65 AND ≥1.5 months" and ">6 months ≤0.65 AND ≥3 months" (PFS);
+       - footnote: "Thresholds refer to the lower limit of the 95% CI."
+
+    2. The v1.1 control-median strata. ESMO's v1.1 forms page
+       (https://www.esmo.org/guidelines/esmo-mcbs/scale-evaluation-forms-v1.0-v1.1/scale-evaluation-forms-v1.1):
+       form 2a has "separate sheets for: IF median OS with the standard treatment is <12 months;
+       IF median OS with the standard treatment is >12 months, <24 months; IF median OS with the
+       standard treatment is >24 months", and form 2b for "median PFS with standard treatment is
+       <6 months" and ">6 months". Boundaries are taken as ≤12, (12, 24], >24 and ≤6, >6
+       months, as in Dafni et al. Table 1 and the calculator below. Dafni et al.'s ">12 months"
+       row is therefore applied to the >12 and ≤24 months sheet only.
+
+    3. The lower grades of form 2a, control median ≤12 months, from a secondary source: the
+       CancerCalc ESMO-MCBS v1.1 calculator (https://www.cancercalc.com/esmo-mcbs.php), rows
+       read in order under "≤12 months": "HR ≤0.65 ... AND OS gain ≥3 months"; "Increase in 2
+       year survival ≥10%"; "HR ≤0.65 ... AND OS gain ≥2-<3 months"; "HR ≤0.65 ... AND OS gain
+       ≥1.5-<2 months"; "HR >0.65-≤0.7 ... AND OS gain ≥1.5months", each HR with the note "The
+       lower limit of the Hazard Ratio confidence interval should encompass the required HR."
+       These are graded 4, 4, 3, 2, 2. Grade 1 is taken as "none of these", i.e. lower limit
+       > 0.70 or gain < 1.5 months; that row was not in the stored excerpt.
+
+    Comparisons are inclusive as written ("≤", "≥"); a value within 1e-9 of a threshold counts
+    as equal to it, so that a gain computed from two reported medians is not lost to
+    floating-point error.
+
+    Not implemented (``NotImplementedError``) because no stored source gave the thresholds:
+    every grade for OS with control median > 24 months; grades below 4 for OS with control median
+    > 12 and ≤ 24 months (and that sheet's landmark-survival alternative); grades below 3 for
+    PFS/TTP (form 2b).
+
+    Parameters
+    ----------
+    endpoint
+        ``"OS"`` (form 2a) or ``"PFS"``/``"TTP"`` (form 2b); case-insensitive.
+    hr_ci_lower
+        Lower limit of the 95% CI of the hazard ratio (experimental versus control).
+    median_control
+        Median of the control arm, **in months** (it chooses the sheet).
+    median_gain
+        Experimental minus control median, **in months** (see :func:`median_gain`).
+    survival_gain_2_years
+        Optional absolute increase in 2-year survival, as a probability (0.10 = 10 percentage
+        points); only form 2a with control median ≤ 12 months uses it.
+    hr_ci_upper
+        Optional upper 95% limit; if given it must be below 1 (a significant benefit), because
+        the forms grade a demonstrated benefit.
+
+    Returns
+    -------
+    pandas.Series
+        ``endpoint``, ``form``, ``control_median_stratum``, ``hr_ci_lower``, ``median_control``,
+        ``median_gain``, ``survival_gain_2_years``, ``preliminary_grade``, ``maximal_grade``,
+        ``rule`` (a sentence saying which row fired), ``source``, ``status``
+        (``"preliminary: before toxicity and quality-of-life adjustments"``).
+    """
+    key = str(endpoint).strip().upper()
+    if key not in _FORM_OF_ENDPOINT:
+        raise ValueError(f"endpoint must be one of {sorted(_FORM_OF_ENDPOINT)}, got {endpoint!r}")
+    form = _FORM_OF_ENDPOINT[key]
+    hr_ci_lower = _positive(hr_ci_lower, "hr_ci_lower")
+    median_control = _positive(median_control, "median_control")
+    gain = _finite(median_gain, "median_gain")
+    if hr_ci_upper is not None:
+        hr_ci_upper = _positive(hr_ci_upper, "hr_ci_upper")
+        if hr_ci_upper < hr_ci_lower:
+            raise ValueError(f"hr_ci_upper {hr_ci_upper} is below hr_ci_lower {hr_ci_lower}")
+        if hr_ci_upper >= 1:
+            raise ValueError(f"the 95% CI of the HR ({hr_ci_lower}–{hr_ci_upper}) includes 1: no "
+                             "statistically significant benefit for the form to grade")
+    stratum = _stratum(form, median_control)
+    if survival_gain_2_years is not None:
+        survival_gain_2_years = _finite(survival_gain_2_years, "survival_gain_2_years")
+        if not -1 <= survival_gain_2_years <= 1:
+            raise ValueError("survival_gain_2_years is a difference of probabilities and must lie "
+                             f"in [-1, 1], got {survival_gain_2_years!r}")
+        if (form, stratum) != ("2a", "≤12 months"):
+            raise ValueError("survival_gain_2_years is the alternative criterion of form 2a with a "
+                             f"control median ≤12 months; this is form {form}, {stratum}")
+    if (form, stratum) == ("2a", ">24 months"):
+        raise NotImplementedError(
+            f"form 2a with control median OS > 24 months ({format_number(median_control, 1)} "
+            "months): its thresholds could not be verified against a stored source")
+
+    fired = next((r for r in _RULES if r.form == form and r.stratum == stratum
+                  and r.applies(hr_ci_lower, gain, survival_gain_2_years)), None)
+    head = (f"Form {form} ({key}), control median {format_number(median_control, 2)} months "
+            f"({stratum}): ")
+    if fired is not None:
+        grade, source = fired.grade, _cite(fired.sources)
+        rule = (f"{head}{fired.criterion()} (observed: HR lower limit "
+                f"{format_number(hr_ci_lower, 2)}, median gain {format_number(gain, 2)} months"
+                + (f", 2-year survival gain {survival_gain_2_years:.1%}"
+                   if survival_gain_2_years is not None else "")
+                + f") gives preliminary grade {grade}.")
+    elif (form, stratum) == ("2a", "≤12 months"):
+        grade, source = 1, _GRADE_1_SOURCE
+        rule = (f"{head}no row for grades 4–2 applies (HR lower limit "
+                f"{format_number(hr_ci_lower, 2)}, median gain {format_number(gain, 2)} months), "
+                "so preliminary grade 1.")
+    else:
+        below = _MAXIMAL_GRADE[form] - 1
+        raise NotImplementedError(
+            f"form {form} ({key}), control median {stratum}: the criterion for the maximal grade "
+            f"{_MAXIMAL_GRADE[form]} is not met (HR lower limit {hr_ci_lower}, median gain {gain} "
+            f"months), and the thresholds for grades {below} to 1 could not be verified against "
+            "a stored source")
+    return pd.Series({
+        "endpoint": key,
+        "form": form,
+        "control_median_stratum": stratum,
+        "hr_ci_lower": hr_ci_lower,
+        "median_control": median_control,
+        "median_gain": gain,
+        "survival_gain_2_years": survival_gain_2_years,
+        "preliminary_grade": grade,
+        "maximal_grade": _MAXIMAL_GRADE[form],
+        "rule": rule,
+        "source": source,
+        "status": "preliminary: before toxicity and quality-of-life adjustments",
+    }, name="esmo_mcbs")

@@ -1,0 +1,126 @@
+"""Tables the book renders from ``data/``: one place that decides how a table looks.
+
+Every function takes the validated :class:`helpers.data.Evidence` and returns a tidy
+DataFrame; :func:`to_html` turns any of them into deterministic HTML (no random ids, so
+committed notebook outputs re-run identically) with working links.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+from IPython.display import HTML
+
+from helpers.data import Evidence
+
+__all__ = ["link", "sources_table", "studies_table", "evidence_table", "to_html"]
+
+_DESIGN_LABELS = {
+    "rct": "randomised trial", "retrospective_cohort": "retrospective cohort",
+    "prospective_cohort": "prospective cohort", "single_arm": "single-arm trial",
+    "meta_analysis": "meta-analysis", "case_series": "case series", "registry_analysis": "registry analysis",
+}
+
+
+def link(text: str, url: str | None) -> str:
+    """An HTML link (escaped), or the escaped text alone when there is no URL."""
+    if url is None or pd.isna(url) or not str(url):
+        return html.escape(str(text))
+    return f'<a href="{html.escape(str(url), quote=True)}">{html.escape(str(text))}</a>'
+
+
+def _identifiers(row: pd.Series) -> str:
+    parts = []
+    if pd.notna(row["doi"]):
+        parts.append(link(f"doi:{row['doi']}", f"https://doi.org/{row['doi']}"))
+    if pd.notna(row["pmid"]):
+        parts.append(link(f"PMID {row['pmid']}", f"https://pubmed.ncbi.nlm.nih.gov/{row['pmid']}/"))
+    return ", ".join(parts)
+
+
+def sources_table(evidence: Evidence) -> pd.DataFrame:
+    """Every source with its citation, identifiers, kind and access date."""
+    s = evidence.sources.sort_values("source_id")
+    return pd.DataFrame({
+        "source": s["source_id"],
+        "citation (link to the page read)": [link(c, u) for c, u in zip(s["citation"], s["url"])],
+        "identifiers": [_identifiers(r) for _, r in s.iterrows()],
+        "kind": s["kind"],
+        "accessed": s["accessed"].dt.strftime("%Y-%m-%d"),
+    }).reset_index(drop=True)
+
+
+def studies_table(evidence: Evidence, chapter: str | None = None) -> pd.DataFrame:
+    """Studies with design, phase, blinding, size and where their design facts were read."""
+    st = evidence.studies
+    if chapter is not None:
+        st = st[st["chapter"] == chapter]
+    sources = evidence.sources
+    return pd.DataFrame({
+        "study": st["name"],
+        "design": st["design"].map(_DESIGN_LABELS),
+        "phase": st["phase"].fillna("–"),
+        "blinding": st["blinding"].str.replace("_", " "),
+        "N": st["n_total"].astype("string").fillna("–"),
+        "chapter": st["chapter"].str.replace("_", " "),
+        "registry": st["registry_id"].fillna("–"),
+        "source": [link(sid, sources.loc[sid, "url"]) + ("" if sources.loc[sid, "kind"] == "primary" else " (secondary)")
+                   for sid in st["source_id"]],
+    }).reset_index(drop=True)
+
+
+def _median_text(row: pd.Series) -> str:
+    e, c, unit = row["median_experimental"], row["median_control"], row["median_unit"]
+    if pd.isna(e) and pd.isna(c):
+        return "–"
+    text = " vs ".join("NR" if pd.isna(v) else f"{v:g}" for v in (e, c))
+    return f"{text} {unit}"
+
+
+def _hr_text(row: pd.Series) -> str:
+    if pd.isna(row["hr"]):
+        return "–"
+    if pd.isna(row["hr_ci_lower"]):
+        return f"{row['hr']:g}"
+    return f"{row['hr']:g} ({row['hr_ci_lower']:g}–{row['hr_ci_upper']:g})"
+
+
+def evidence_table(evidence: Evidence, study_ids: list[str] | None = None, chapter: str | None = None) -> pd.DataFrame:
+    """One line per reported estimate: study, design, phase, N, population, comparison,
+    endpoint, medians, HR with CI, analysis and a link to the source. Values are shown as
+    the source printed them (``:g``), not rounded again."""
+    effects = evidence.effects
+    studies = evidence.studies
+    if chapter is not None:
+        effects = effects[effects["study_id"].map(studies["chapter"]) == chapter]
+    if study_ids is not None:
+        effects = effects[effects["study_id"].isin(study_ids)]
+    st = studies.loc[effects["study_id"]]
+    sources = evidence.sources.loc[effects["source_id"]]
+    population = [p if pd.isna(d) else f"{p}: {d}" for p, d in zip(effects["population"], effects["population_detail"])]
+    comparison = [e if pd.isna(c) else f"{e} vs {c}" for e, c in zip(effects["arm_experimental"], effects["arm_control"])]
+    return pd.DataFrame({
+        "study": st["name"].to_numpy(),
+        "design": st["design"].map(_DESIGN_LABELS).to_numpy(),
+        "phase": st["phase"].fillna("–").to_numpy(),
+        "N": st["n_total"].astype("string").fillna("–").to_numpy(),
+        "population": population,
+        "comparison": comparison,
+        "endpoint": effects["endpoint"].to_numpy(),
+        "medians": [_median_text(r) for _, r in effects.iterrows()],
+        "HR (CI)": [_hr_text(r) for _, r in effects.iterrows()],
+        "analysis": effects["analysis"].str.replace("_", " ").to_numpy(),
+        "source": [link(sid, u) + ("" if k == "primary" else " (secondary)")
+                   for sid, u, k in zip(effects["source_id"], sources["url"], sources["kind"])],
+    })
+
+
+def to_html(table: pd.DataFrame, caption: str | None = None) -> HTML:
+    """Deterministic HTML for a table whose cells may hold links (already escaped)."""
+    body = table.to_html(index=False, escape=False, border=0, classes="bclm-table", na_rep="–")
+    if caption:
+        body = re.sub(r"(<table[^>]*>)", lambda m: f"{m.group(1)}<caption>{html.escape(caption)}</caption>",
+                      body, count=1)
+    return HTML(f'<div class="bclm-table-wrap">{body}</div>')

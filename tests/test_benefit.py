@@ -1,0 +1,263 @@
+"""Absolute effects and ESMO-MCBS grades: closed forms, numerical integration and published grades."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import integrate
+
+from helpers import benefit
+
+PROPERTY = settings(derandomize=True, database=None, deadline=None, max_examples=80)
+
+medians = st.floats(min_value=0.1, max_value=200, allow_nan=False, allow_infinity=False)
+horizons = st.floats(min_value=0.1, max_value=500, allow_nan=False, allow_infinity=False)
+hazard_ratios = st.floats(min_value=0.05, max_value=5, allow_nan=False, allow_infinity=False)
+probabilities = st.floats(min_value=0.001, max_value=1, allow_nan=False, allow_infinity=False)
+
+
+# --- median gain ------------------------------------------------------------------------------
+
+def test_median_gain_is_the_difference_of_medians():
+    assert benefit.median_gain(9.0, 6.0) == 3.0
+    assert benefit.median_gain(5.5, 6.0) == pytest.approx(-0.5, abs=1e-15)
+
+
+@pytest.mark.parametrize(("experimental", "control", "message"), [
+    (0.0, 6.0, "median_experimental must be positive"),
+    (9.0, -1.0, "median_control must be positive"),
+    (math.inf, 6.0, "median_experimental must be a finite number"),
+])
+def test_median_gain_rejects_medians_that_are_not_positive_numbers(experimental, control, message):
+    with pytest.raises(ValueError, match=message):
+        benefit.median_gain(experimental, control)
+
+
+# --- landmark survival gain under proportional hazards ---------------------------------------
+
+def test_landmark_gain_against_hand_computation():
+    # S_C = 0.5, HR = 0.5: S_E = 0.5 ** 0.5 = 0.70710678..., gain = 0.20710678...
+    result = benefit.landmark_survival_gain(0.5, 0.5)
+    assert result["survival_experimental"] == pytest.approx(math.sqrt(0.5), abs=1e-15)
+    assert result["gain"] == pytest.approx(math.sqrt(0.5) - 0.5, abs=1e-15)
+
+
+def test_landmark_gain_against_exponential_closed_form():
+    # Exponential arms with medians 6 and 9 months: HR = 6/9 and S(t) = exp(-ln2 t / m).
+    t = 24.0
+    survival_control = math.exp(-math.log(2) * t / 6.0)
+    result = benefit.landmark_survival_gain(6.0 / 9.0, survival_control)
+    assert result["survival_experimental"] == pytest.approx(math.exp(-math.log(2) * t / 9.0), rel=1e-12)
+
+
+def test_landmark_gain_is_zero_without_an_effect():
+    assert benefit.landmark_survival_gain(1.0, 0.37)["gain"] == 0.0
+
+
+@PROPERTY
+@given(hr=hazard_ratios, survival_control=probabilities)
+def test_landmark_gain_has_the_sign_of_the_effect_and_stays_a_probability(hr, survival_control):
+    result = benefit.landmark_survival_gain(hr, survival_control)
+    assert 0.0 <= result["survival_experimental"] <= 1.0
+    if hr < 1:
+        assert -1e-15 <= result["gain"] <= 1 - survival_control + 1e-15
+    elif hr > 1:
+        assert result["gain"] <= 1e-15
+
+
+@pytest.mark.parametrize(("hr", "survival", "message"), [
+    (0.0, 0.5, "hr must be positive"),
+    (0.7, 0.0, r"survival_control_at_t must lie in \(0, 1\], got 0.0"),
+    (0.7, 1.2, r"survival_control_at_t must lie in \(0, 1\], got 1.2"),
+    (math.nan, 0.5, "hr must be a finite number"),
+])
+def test_landmark_gain_rejects_invalid_inputs(hr, survival, message):
+    with pytest.raises(ValueError, match=message):
+        benefit.landmark_survival_gain(hr, survival)
+
+
+# --- RMST under exponential survival ---------------------------------------------------------
+
+def test_rmst_exponential_against_closed_form():
+    # Median ln 2 gives rate 1, so RMST(1) = 1 - exp(-1).
+    assert benefit.rmst_exponential(math.log(2), 1.0) == pytest.approx(1 - math.exp(-1), rel=1e-14)
+    # Median 6, horizon 24 (4 medians): (1 - 2**-4) * 6 / ln 2.
+    assert benefit.rmst_exponential(6.0, 24.0) == pytest.approx((1 - 2**-4) * 6 / math.log(2), rel=1e-14)
+
+
+@PROPERTY
+@given(median=medians, horizon=horizons)
+def test_rmst_exponential_against_numerical_integration(median, horizon):
+    rate = math.log(2) / median
+    area, _ = integrate.quad(lambda t: math.exp(-rate * t), 0, horizon, epsabs=1e-13, epsrel=1e-12)
+    rmst = benefit.rmst_exponential(median, horizon)
+    assert rmst == pytest.approx(area, rel=1e-9)
+    assert 0 < rmst <= horizon
+
+
+def test_rmst_exponential_tends_to_the_mean_and_to_the_horizon():
+    # Far horizon: the mean, median / ln 2. Short horizon: almost nobody has had the event.
+    assert benefit.rmst_exponential(6.0, 6000.0) == pytest.approx(6 / math.log(2), rel=1e-12)
+    assert benefit.rmst_exponential(6.0, 1e-6) == pytest.approx(1e-6, rel=1e-6)
+
+
+@PROPERTY
+@given(median_experimental=medians, median_control=medians, horizon=horizons)
+def test_rmst_difference_exponential_is_the_difference_and_has_the_sign_of_the_median_gain(
+        median_experimental, median_control, horizon):
+    result = benefit.rmst_difference_exponential(median_experimental, median_control, horizon)
+    assert result["difference"] == result["rmst_experimental"] - result["rmst_control"]
+    if median_experimental > median_control:
+        assert result["difference"] >= 0
+    elif median_experimental < median_control:
+        assert result["difference"] <= 0
+
+
+@pytest.mark.parametrize(("median", "horizon", "message"), [
+    (-1.0, 12.0, "median must be positive"),
+    (6.0, 0.0, "horizon must be positive"),
+    (6.0, math.inf, "horizon must be a finite number"),
+])
+def test_rmst_exponential_rejects_invalid_inputs(median, horizon, message):
+    with pytest.raises(ValueError, match=message):
+        benefit.rmst_exponential(median, horizon)
+
+
+# --- ESMO-MCBS v1.1: maximal grades (Dafni et al., ESMO Open 2017;2:e000216, Table 1) ----------
+
+@pytest.mark.parametrize(("endpoint", "median_control", "hr_lower", "gain", "grade"), [
+    ("OS", 12.0, 0.65, 3.0, 4),    # "4 ≤12 months ≤0.65 AND ≥3 months", both limits inclusive
+    ("OS", 24.0, 0.70, 5.0, 4),    # ">12 months ≤0.70 AND ≥5 months" (v1.1 sheet >12, ≤24)
+    ("PFS", 6.0, 0.65, 1.5, 3),    # "3 ≤6 months ≤0.65 AND ≥1.5 months"
+    ("TTP", 6.1, 0.65, 3.0, 3),    # ">6 months ≤0.65 AND ≥3 months"
+])
+def test_maximal_grades_match_dafni_2017_table_1(endpoint, median_control, hr_lower, gain, grade):
+    result = benefit.esmo_mcbs_form2a(endpoint, hr_lower, median_control, gain)
+    assert result["preliminary_grade"] == grade == result["maximal_grade"]
+    assert "esmoopen.bmj.com" in result["source"]
+
+
+# --- ESMO-MCBS v1.1 form 2a, control median ≤12 months (CancerCalc v1.1 rows) ----------------
+
+@pytest.mark.parametrize(("hr_lower", "gain", "grade"), [
+    (0.65, 3.0, 4),     # "HR ≤0.65 AND OS gain ≥3 months"
+    (0.40, 2.99, 3),    # "HR ≤0.65 AND OS gain ≥2-<3 months"
+    (0.65, 2.0, 3),
+    (0.65, 1.99, 2),    # "HR ≤0.65 AND OS gain ≥1.5-<2 months"
+    (0.65, 1.5, 2),
+    (0.66, 1.5, 2),     # "HR >0.65-≤0.7 AND OS gain ≥1.5months"
+    (0.70, 10.0, 2),
+    (0.71, 10.0, 1),    # none of the rows above
+    (0.30, 1.49, 1),
+])
+def test_form2a_up_to_12_months_follows_the_cancercalc_rows(hr_lower, gain, grade):
+    assert benefit.esmo_mcbs_form2a("OS", hr_lower, 9.0, gain)["preliminary_grade"] == grade
+
+
+def test_two_year_survival_gain_of_ten_points_gives_grade_4():
+    # CancerCalc: "Increase in 2 year survival ≥10%", the alternative grade-4 row.
+    result = benefit.esmo_mcbs_form2a("OS", 0.90, 9.0, 0.5, survival_gain_2_years=0.10)
+    assert result["preliminary_grade"] == 4
+    assert "2-year survival" in result["rule"]
+    below = benefit.esmo_mcbs_form2a("OS", 0.90, 9.0, 0.5, survival_gain_2_years=0.099)
+    assert below["preliminary_grade"] == 1
+
+
+def test_a_gain_computed_from_reported_medians_meets_an_equal_threshold():
+    gain = benefit.median_gain(10.2, 7.2)
+    assert gain < 3.0  # 2.999999999999999 in binary floating point
+    result = benefit.esmo_mcbs_form2a("OS", 0.65, 7.2, gain)
+    assert result["preliminary_grade"] == 4
+
+
+@PROPERTY
+@given(hr_a=st.floats(0.05, 1.0), hr_b=st.floats(0.05, 1.0),
+       gain_a=st.floats(-5.0, 20.0), gain_b=st.floats(-5.0, 20.0))
+def test_form2a_grade_never_improves_with_a_weaker_hr_or_a_smaller_gain(hr_a, hr_b, gain_a, gain_b):
+    strong_hr, weak_hr = sorted([hr_a, hr_b])
+    small_gain, large_gain = sorted([gain_a, gain_b])
+    best = benefit.esmo_mcbs_form2a("OS", strong_hr, 9.0, large_gain)["preliminary_grade"]
+    worse_hr = benefit.esmo_mcbs_form2a("OS", weak_hr, 9.0, large_gain)["preliminary_grade"]
+    worse_gain = benefit.esmo_mcbs_form2a("OS", strong_hr, 9.0, small_gain)["preliminary_grade"]
+    assert 1 <= worse_hr <= best <= 4
+    assert 1 <= worse_gain <= best
+
+
+def test_result_says_it_is_preliminary_and_which_rule_fired():
+    result = benefit.esmo_mcbs_form2a("os", 0.56, 8.97, 3.91)
+    assert result["status"] == "preliminary: before toxicity and quality-of-life adjustments"
+    assert result["rule"] == (
+        "Form 2a (OS), control median 8.97 months (≤12 months): HR lower 95% limit ≤ 0.65 AND "
+        "median gain ≥ 3 months (observed: HR lower limit 0.56, median gain 3.91 months) gives "
+        "preliminary grade 4.")
+
+
+# --- Worked examples: ESMO-MCBS scorecards as tabulated in BMJ Open ---------------------------
+# Table "Clinical benefit according to ESMO-MCBS V.1.1 and concordance rate between ESMO
+# Framework in this study and ESMO-MCBS scorecards" (stored copy read at
+# https://bmjopen-bmj-com.ezproxy.u-pec.fr/highwire/markup/321652/expansion). Rows with no
+# adjustment ("NA"), so the preliminary grade is the final one:
+#   EV-301 | EV | OS | 8.97 months | 3.91 months | 0.70 (0.56 to 0.89) | NA | 4 (form 2a) | 4
+#   DESTINY-Breast04 | DS-8201 | PFS (OS improved) | 16.8 months | 6.6 months |
+#       0.64 (0.49 to 0.84) | NA | 4 (form 2a) | 4
+
+def test_ev301_matches_its_published_esmo_mcbs_grade():
+    result = benefit.esmo_mcbs_form2a("OS", 0.56, 8.97, 3.91, hr_ci_upper=0.89)
+    assert result["preliminary_grade"] == 4
+
+
+def test_destiny_breast04_matches_its_published_esmo_mcbs_grade():
+    result = benefit.esmo_mcbs_form2a("OS", 0.49, 16.8, 6.6, hr_ci_upper=0.84)
+    assert result["preliminary_grade"] == 4
+    assert result["control_median_stratum"] == ">12 and ≤24 months"
+
+
+def test_emilia_control_median_above_24_months_is_not_implemented():
+    # Same table: EMILIA | T-DM1 | PFS and OS | 25.9 months | 4.0 months | 0.75 (0.64 to 0.88).
+    with pytest.raises(NotImplementedError, match="control median OS > 24 months"):
+        benefit.esmo_mcbs_form2a("OS", 0.64, 25.9, 4.0)
+
+
+# --- Unverified rows and invalid inputs --------------------------------------------------------
+
+@pytest.mark.parametrize(("endpoint", "median_control", "hr_lower", "gain", "message"), [
+    ("OS", 18.0, 0.60, 4.9, r"form 2a \(OS\), control median >12 and ≤24 months: the criterion "
+                            r"for the maximal grade 4 is not met .* grades 3 to 1 could not be verified"),
+    ("PFS", 4.0, 0.70, 2.0, r"form 2b \(PFS\), control median ≤6 months: .* grades 2 to 1"),
+    ("PFS", 8.0, 0.50, 2.9, r"form 2b \(PFS\), control median >6 months: .* grades 2 to 1"),
+])
+def test_grades_whose_thresholds_were_not_verified_raise(endpoint, median_control, hr_lower, gain,
+                                                         message):
+    with pytest.raises(NotImplementedError, match=message):
+        benefit.esmo_mcbs_form2a(endpoint, hr_lower, median_control, gain)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"endpoint": "DFS"}, ValueError, r"endpoint must be one of \['OS', 'PFS', 'TTP'\], got 'DFS'"),
+    ({"hr_ci_lower": 0.0}, ValueError, "hr_ci_lower must be positive"),
+    ({"median_control": math.inf}, ValueError, "median_control must be a finite number"),
+    ({"median_gain": math.nan}, ValueError, "median_gain must be a finite number"),
+    ({"hr_ci_upper": 1.0}, ValueError, r"includes 1: no statistically significant benefit"),
+    ({"hr_ci_upper": 0.4}, ValueError, "hr_ci_upper 0.4 is below hr_ci_lower 0.5"),
+    ({"survival_gain_2_years": 1.5}, ValueError, r"must lie in \[-1, 1\], got 1.5"),
+    ({"median_control": 15.0, "survival_gain_2_years": 0.2}, ValueError,
+     "alternative criterion of form 2a with a control median ≤12 months; this is form 2a, >12"),
+    ({"endpoint": "PFS", "median_control": 4.0, "survival_gain_2_years": 0.2}, ValueError,
+     "this is form 2b"),
+])
+def test_esmo_mcbs_rejects_invalid_inputs(kwargs, error, message):
+    arguments = {"endpoint": "OS", "hr_ci_lower": 0.5, "median_control": 9.0, "median_gain": 3.0}
+    arguments.update(kwargs)
+    with pytest.raises(error, match=message):
+        benefit.esmo_mcbs_form2a(**arguments)
+
+
+def test_threshold_table_lists_every_implemented_row_with_a_source():
+    table = benefit.esmo_mcbs_thresholds()
+    assert list(table.columns) == ["form", "control_median_stratum", "grade", "criterion", "source"]
+    assert table["source"].str.contains("https://").all()
+    assert table.groupby("form")["grade"].max().to_dict() == {"2a": 4, "2b": 3}
+    assert len(table) == 9

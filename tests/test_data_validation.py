@@ -1,0 +1,411 @@
+"""The evidence tables' validator: a valid miniature data set, then one corruption per test.
+
+Each test breaks one rule and asserts the exact message, which must name the file, the line,
+the row key, the column, the value and the rule.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers.data import DataValidationErrors, load_evidence, number_in_quote, validate_data
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SOURCES = [
+    ["source_id", "citation", "title", "doi", "pmid", "url", "kind", "accessed"],
+    ["zou2025", "Zou X, Breast, 2025", "Ablation for BCLM", "10.1016/j.breast.2025.103876", "39808955",
+     "https://pubmed.ncbi.nlm.nih.gov/39808955/", "primary", "2026-11-24"],
+]
+STUDIES = [
+    ["study_id", "name", "design", "phase", "blinding", "n_total", "population", "setting", "chapter",
+     "registry_id", "notes", "source_id", "quote", "design_quote", "design_source_id"],
+    ["zou2025_ablation", "Zou 2025", "retrospective_cohort", "", "none", "1021", "BCLM", "any line",
+     "local_therapies", "", "", "zou2025", "The study included 1021 female patients", "", ""],
+]
+EFFECT_HEADER = ["effect_id", "study_id", "source_id", "endpoint", "population", "population_detail",
+                 "arm_experimental", "arm_control", "n_experimental", "n_control", "events_experimental",
+                 "events_control", "median_experimental", "median_control", "median_unit", "hr", "hr_ci_lower",
+                 "hr_ci_upper", "ci_level", "p_value", "p_operator", "p_sided", "percent_experimental",
+                 "percent_control", "analysis", "assessment", "quote", "note"]
+QUOTE = ("the median overall survival (OS) for those treated with AS or systemic therapy alone was "
+         "65.5 and 40.4 months, respectively (HR = 0.48, p = .003)")
+EFFECT = dict(effect_id="zou_os", study_id="zou2025_ablation", source_id="zou2025", endpoint="OS",
+              population="matched", population_detail="", arm_experimental="ablation + systemic",
+              arm_control="systemic", n_experimental="", n_control="", events_experimental="",
+              events_control="", median_experimental="65.5", median_control="40.4", median_unit="months",
+              hr="0.48", hr_ci_lower="", hr_ci_upper="", ci_level="", p_value="0.003", p_operator="=",
+              p_sided="", percent_experimental="", percent_control="", analysis="primary",
+              assessment="not_applicable", quote=QUOTE, note="")
+CI_QUOTE = "HR 0.49 (95% CI 0.36-0.68); 203 patients, 101 vs 102, with 60 and 80 events"
+EFFECT_CI = dict(EFFECT, effect_id="ci_row", hr="0.49", hr_ci_lower="0.36", hr_ci_upper="0.68",
+                 ci_level="95", median_experimental="", median_control="", median_unit="",
+                 p_value="", p_operator="", n_experimental="101", n_control="102",
+                 events_experimental="60", events_control="80", quote=CI_QUOTE)
+FACTS = [
+    ["fact_id", "drug", "fact", "value", "source_id", "quote", "note"],
+    ["tdxd_route", "trastuzumab deruxtecan", "route", "intravenous infusion", "zou2025",
+     "Administer as an intravenous infusion every 3 weeks", ""],
+]
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def effect_rows(*effects: dict) -> list[list[str]]:
+    return [EFFECT_HEADER] + [[e[c] for c in EFFECT_HEADER] for e in effects]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(ROOT / "data" / "datapackage.json", folder)
+    write_csv(folder / "sources.csv", SOURCES)
+    write_csv(folder / "studies.csv", STUDIES)
+    write_csv(folder / "effects.csv", effect_rows(EFFECT, EFFECT_CI))
+    write_csv(folder / "drug_facts.csv", FACTS)
+    return folder
+
+
+def only_error(folder: Path) -> str:
+    errors = validate_data(folder)
+    assert len(errors) == 1, [str(e) for e in errors]
+    return str(errors[0])
+
+
+def with_effect(folder: Path, **changes) -> None:
+    write_csv(folder / "effects.csv", effect_rows(dict(EFFECT, **changes), EFFECT_CI))
+
+
+def with_ci_effect(folder: Path, **changes) -> None:
+    write_csv(folder / "effects.csv", effect_rows(EFFECT, dict(EFFECT_CI, **changes)))
+
+
+def test_the_miniature_data_set_is_valid(data_dir):
+    assert validate_data(data_dir) == []
+    evidence = load_evidence(data_dir)
+    assert evidence.effects.loc["zou_os", "hr"] == 0.48
+    assert evidence.effects["n_experimental"].dtype == "Int64"
+
+
+# ---- file-level corruptions -------------------------------------------------------------
+def test_missing_file(data_dir):
+    (data_dir / "drug_facts.csv").unlink()
+    assert only_error(data_dir) == "data/drug_facts.csv: file is missing"
+
+
+def test_empty_file(data_dir):
+    (data_dir / "sources.csv").write_text("")
+    errors = [str(e) for e in validate_data(data_dir)]
+    assert "data/sources.csv: file is empty (expected a header row and data rows)" in errors
+
+
+def test_header_without_rows(data_dir):
+    write_csv(data_dir / "drug_facts.csv", FACTS[:1])
+    assert only_error(data_dir) == "data/drug_facts.csv: file has a header but no data rows"
+
+
+def test_byte_order_mark(data_dir):
+    path = data_dir / "drug_facts.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert only_error(data_dir) == ("data/drug_facts.csv: file starts with a UTF-8 byte-order mark (BOM); "
+                                    "save it as UTF-8 without BOM")
+
+
+def test_wrong_delimiter(data_dir):
+    path = data_dir / "drug_facts.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, delimiter=";", lineterminator="\n").writerows(
+            [[c.replace(",", "") for c in row] for row in FACTS])
+    assert only_error(data_dir) == ("data/drug_facts.csv: header is not comma-separated (found ';' or tab): "
+                                    "the files are CSV with ','")
+
+
+def test_not_utf8(data_dir):
+    path = data_dir / "drug_facts.csv"
+    path.write_bytes(path.read_bytes().replace(b"every", b"\xe9very"))
+    assert only_error(data_dir).startswith("data/drug_facts.csv: file is not valid UTF-8 (byte ")
+
+
+def test_missing_column(data_dir):
+    rows = [[c for i, c in enumerate(r) if i != 3] for r in FACTS]  # drop "value"
+    write_csv(data_dir / "drug_facts.csv", rows)
+    assert only_error(data_dir) == "data/drug_facts.csv: header lacks required column(s) ['value']"
+
+
+def test_unknown_column(data_dir):
+    write_csv(data_dir / "drug_facts.csv", [FACTS[0] + ["dose"], FACTS[1] + ["5.4 mg/kg"]])
+    assert only_error(data_dir) == ("data/drug_facts.csv: header has column(s) not in datapackage.json: ['dose']")
+
+
+def test_repeated_column(data_dir):
+    write_csv(data_dir / "drug_facts.csv", [FACTS[0] + ["note"], FACTS[1] + [""]])
+    assert only_error(data_dir) == "data/drug_facts.csv: header repeats column(s) ['note']"
+
+
+def test_row_with_too_few_fields(data_dir):
+    write_csv(data_dir / "drug_facts.csv", [FACTS[0], FACTS[1][:-1]])
+    assert only_error(data_dir) == "data/drug_facts.csv, line 2: row has 6 fields, the header has 7"
+
+
+def test_blank_line_inside_table(data_dir):
+    path = data_dir / "drug_facts.csv"
+    path.write_text(path.read_text() + "\n" + ",".join(FACTS[1]).replace("tdxd_route", "tdxd_route_2") + "\n")
+    assert only_error(data_dir) == "data/drug_facts.csv, line 3: blank line inside the table"
+
+
+# ---- cell-level corruptions ---------------------------------------------------------------
+def test_reversed_confidence_interval(data_dir):
+    with_ci_effect(data_dir, hr_ci_lower="0.68", hr_ci_upper="0.36")
+    assert only_error(data_dir) == ("data/effects.csv, line 3 (effect_id=ci_row), column hr_ci_lower: "
+                                    "value '0.68' breaks rule: lower limit must not exceed upper limit 0.36")
+
+
+def test_hazard_ratio_outside_its_interval(data_dir):
+    with_ci_effect(data_dir, hr="0.36", hr_ci_lower="0.49", quote=CI_QUOTE)
+    assert only_error(data_dir) == ("data/effects.csv, line 3 (effect_id=ci_row), column hr: value '0.36' "
+                                    "breaks rule: hazard ratio must lie within its confidence interval [0.49, 0.68]")
+
+
+def test_interval_with_one_limit(data_dir):
+    with_ci_effect(data_dir, hr_ci_upper="")
+    assert only_error(data_dir) == ("data/effects.csv, line 3 (effect_id=ci_row), column hr_ci_upper: "
+                                    "value '' breaks rule: a confidence interval needs both limits")
+
+
+def test_interval_without_level(data_dir):
+    with_ci_effect(data_dir, ci_level="")
+    assert only_error(data_dir) == ("data/effects.csv, line 3 (effect_id=ci_row), column ci_level: value '' "
+                                    "breaks rule: a confidence interval needs its level (ci_level)")
+
+
+def test_p_value_above_one(data_dir):
+    with_effect(data_dir, p_value="1.5", quote=QUOTE + " 1.5")
+    assert only_error(data_dir) == ("data/effects.csv, line 2 (effect_id=zou_os), column p_value: value '1.5' "
+                                    "breaks rule: must be at most 1")
+
+
+def test_p_value_of_zero(data_dir):
+    with_effect(data_dir, p_value="0", quote=QUOTE + " p = 0")
+    assert only_error(data_dir) == ("data/effects.csv, line 2 (effect_id=zou_os), column p_value: value '0' "
+                                    "breaks rule: p-value must be greater than 0 (write '< 0.001' as p_value "
+                                    "0.001 with p_operator '<')")
+
+
+def test_p_value_without_operator(data_dir):
+    with_effect(data_dir, p_operator="")
+    assert only_error(data_dir) == ("data/effects.csv, line 2 (effect_id=zou_os), column p_operator: value '' "
+                                    "breaks rule: a p-value needs its operator ('=' or '<')")
+
+
+def test_text_in_numeric_column(data_dir):
+    with_effect(data_dir, hr="0.48x")
+    assert only_error(data_dir) == ("data/effects.csv, line 2 (effect_id=zou_os), column hr: value '0.48x' "
+                                    "breaks rule: must be a number (hr is a numeric column)")
+
+
+def test_fraction_in_count_column(data_dir):
+    with_ci_effect(data_dir, n_experimental="101.5")
+    assert only_error(data_dir) == ("data/effects.csv, line 3 (effect_id=ci_row), column n_experimental: "
+                                    "value '101.5' breaks rule: must be a whole number (n_experimental is an "
+                                    "integer column)")
+
+
+def test_negative_count(data_dir):
+    with_ci_effect(data_dir, events_control="-80")
+    assert only_error(data_dir) == ("data/effects.csv, line 3 (effect_id=ci_row), column events_control: "
+                                    "value '-80' breaks rule: must be at least 0")
+
+
+def test_events_exceed_patients(data_dir):
+    with_ci_effect(data_dir, events_experimental="102", quote=CI_QUOTE.replace("101 vs 102", "101 vs 102 (102)"))
+    assert only_error(data_dir) == ("data/effects.csv, line 3 (effect_id=ci_row), column events_experimental: "
+                                    "value '102' breaks rule: events must not exceed patients (n_experimental = 101)")
+
+
+def test_zero_hazard_ratio(data_dir):
+    with_effect(data_dir, hr="0", quote=QUOTE + " HR 0")
+    assert only_error(data_dir) == ("data/effects.csv, line 2 (effect_id=zou_os), column hr: value '0' "
+                                    "breaks rule: hazard ratio must be greater than 0")
+
+
+def test_duplicate_effect_id(data_dir):
+    write_csv(data_dir / "effects.csv", effect_rows(EFFECT, dict(EFFECT_CI, effect_id="zou_os")))
+    assert only_error(data_dir) == ("data/effects.csv, line 3 (effect_id=zou_os), column effect_id: "
+                                    "value 'zou_os' breaks rule: duplicate key: also on line 2")
+
+
+def test_unknown_study(data_dir):
+    with_effect(data_dir, study_id="zou2052")
+    assert only_error(data_dir) == ("data/effects.csv, line 2 (effect_id=zou_os), column study_id: "
+                                    "value 'zou2052' breaks rule: unknown study_id: no such row in data/studies.csv")
+
+
+def test_unknown_source(data_dir):
+    with_effect(data_dir, source_id="nobody")
+    assert only_error(data_dir) == ("data/effects.csv, line 2 (effect_id=zou_os), column source_id: "
+                                    "value 'nobody' breaks rule: unknown source_id: no such row in data/sources.csv")
+
+
+def test_number_absent_from_quote(data_dir):
+    with_effect(data_dir, median_control="40.5")
+    assert only_error(data_dir) == ("data/effects.csv, line 2 (effect_id=zou_os), column median_control: "
+                                    "value '40.5' breaks rule: number does not appear in the row's quote")
+
+
+def test_stray_whitespace(data_dir):
+    with_effect(data_dir, arm_control="systemic ")
+    assert only_error(data_dir) == ("data/effects.csv, line 2 (effect_id=zou_os), column arm_control: "
+                                    "value 'systemic ' breaks rule: stray whitespace (leading, trailing, "
+                                    "doubled or a line break)")
+
+
+def test_unknown_vocabulary(data_dir):
+    with_effect(data_dir, endpoint="OSS")
+    assert only_error(data_dir) == (
+        "data/effects.csv, line 2 (effect_id=zou_os), column endpoint: value 'OSS' breaks rule: must be one of "
+        "['OS', 'PFS', 'TTP', 'DFS', 'ORR', 'CBR', 'DCR', 'LC', 'LTP', 'pCR', 'OS_rate', 'PFS_rate', 'prevalence']")
+
+
+def test_required_cell_empty(data_dir):
+    with_effect(data_dir, quote="")
+    errors = [str(e) for e in validate_data(data_dir)]
+    assert ("data/effects.csv, line 2 (effect_id=zou_os), column quote: value '' breaks rule: "
+            "required cell is empty") in errors
+
+
+def test_median_without_unit(data_dir):
+    with_effect(data_dir, median_unit="")
+    assert only_error(data_dir) == ("data/effects.csv, line 2 (effect_id=zou_os), column median_unit: "
+                                    "value '' breaks rule: medians need a unit (months or weeks)")
+
+
+def test_hazard_ratio_for_response_rate(data_dir):
+    with_effect(data_dir, endpoint="ORR", median_experimental="", median_control="", median_unit="")
+    assert only_error(data_dir) == (
+        "data/effects.csv, line 2 (effect_id=zou_os), column endpoint: value 'ORR' breaks rule: hazard ratios "
+        "and medians belong to time-to-event endpoints ['DFS', 'LC', 'LTP', 'OS', 'PFS', 'TTP']")
+
+
+def test_single_group_row_with_hazard_ratio(data_dir):
+    with_effect(data_dir, arm_control="", median_control="")
+    assert only_error(data_dir) == ("data/effects.csv, line 2 (effect_id=zou_os), column hr: value '0.48' "
+                                    "breaks rule: a single-group row (empty arm_control) cannot have control "
+                                    "values or a hazard ratio")
+
+
+def test_arms_larger_than_the_study(data_dir):
+    write_csv(data_dir / "studies.csv", [STUDIES[0], STUDIES[1][:5] + ["200"] + STUDIES[1][6:12]
+                                         + ["200 female patients"] + ["", ""]])
+    assert only_error(data_dir) == ("data/effects.csv, line 3 (effect_id=ci_row), column n_experimental: "
+                                    "value '101' breaks rule: arm sizes add up to 203, more than the study's "
+                                    "n_total 200 (data/studies.csv)")
+
+
+def test_sidedness_not_in_quote(data_dir):
+    with_effect(data_dir, p_sided="2")
+    assert only_error(data_dir) == ("data/effects.csv, line 2 (effect_id=zou_os), column p_sided: value '2' "
+                                    "breaks rule: the quote must say the p-value is two-sided")
+
+
+def test_unusual_confidence_level_must_be_quoted(data_dir):
+    with_ci_effect(data_dir, ci_level="90")
+    assert only_error(data_dir) == ("data/effects.csv, line 3 (effect_id=ci_row), column ci_level: value '90' "
+                                    "breaks rule: number does not appear in the row's quote")
+
+
+def test_overlong_quote(data_dir):
+    with_effect(data_dir, quote=QUOTE + " and" * 60)
+    assert only_error(data_dir) == ("data/effects.csv, line 2 (effect_id=zou_os), column quote: "
+                                    "value '86 words' breaks rule: quote is longer than 75 words")
+
+
+def test_study_size_not_in_quote(data_dir):
+    write_csv(data_dir / "studies.csv", [STUDIES[0], STUDIES[1][:5] + ["1201"] + STUDIES[1][6:]])
+    assert only_error(data_dir) == ("data/studies.csv, line 2 (study_id=zou2025_ablation), column n_total: "
+                                    "value '1201' breaks rule: number does not appear in the row's quote")
+
+
+def test_phase_not_in_quote(data_dir):
+    write_csv(data_dir / "studies.csv", [STUDIES[0], STUDIES[1][:3] + ["3"] + STUDIES[1][4:]])
+    assert only_error(data_dir) == ("data/studies.csv, line 2 (study_id=zou2025_ablation), column phase: "
+                                    "value '3' breaks rule: the phase must be stated in the row's quote or "
+                                    "design_quote")
+
+
+def test_url_that_is_not_a_web_address(data_dir):
+    write_csv(data_dir / "sources.csv", [SOURCES[0], SOURCES[1][:5] + ["pubmed 39808955"] + SOURCES[1][6:]])
+    assert only_error(data_dir) == ("data/sources.csv, line 2 (source_id=zou2025), column url: "
+                                    "value 'pubmed 39808955' breaks rule: must match the pattern ^https?://\\S+$")
+
+
+def test_malformed_doi(data_dir):
+    write_csv(data_dir / "sources.csv", [SOURCES[0], SOURCES[1][:3] + ["doi:10.1016/x"] + SOURCES[1][4:]])
+    assert only_error(data_dir) == ("data/sources.csv, line 2 (source_id=zou2025), column doi: value "
+                                    "'doi:10.1016/x' breaks rule: must match the pattern ^10\\.\\d{4,9}/\\S+$")
+
+
+def test_invalid_access_date(data_dir):
+    write_csv(data_dir / "sources.csv", [SOURCES[0], SOURCES[1][:7] + ["24/11/2026"]])
+    assert only_error(data_dir) == ("data/sources.csv, line 2 (source_id=zou2025), column accessed: "
+                                    "value '24/11/2026' breaks rule: must be an ISO date (YYYY-MM-DD)")
+
+
+def test_access_date_in_the_future(data_dir):
+    write_csv(data_dir / "sources.csv", [SOURCES[0], SOURCES[1][:7] + ["2999-01-01"]])
+    assert only_error(data_dir) == ("data/sources.csv, line 2 (source_id=zou2025), column accessed: "
+                                    "value '2999-01-01' breaks rule: access date lies in the future")
+
+
+def test_drug_fact_value_not_in_quote(data_dir):
+    write_csv(data_dir / "drug_facts.csv", [FACTS[0], FACTS[1][:3] + ["oral tablet"] + FACTS[1][4:]])
+    assert only_error(data_dir) == ("data/drug_facts.csv, line 2 (fact_id=tdxd_route), column value: "
+                                    "value 'oral tablet' breaks rule: value does not appear in the row's quote")
+
+
+def test_load_evidence_raises_with_every_error(data_dir):
+    with_effect(data_dir, hr="0.48x", median_control="40.5")
+    with pytest.raises(DataValidationErrors, match=r"2 data validation error\(s\)") as info:
+        load_evidence(data_dir)
+    assert [e.column for e in info.value.errors] == ["hr", "median_control"]
+
+
+def test_command_line_lists_errors_and_exits_non_zero(data_dir):
+    with_effect(data_dir, p_value="1.5", quote=QUOTE + " 1.5")
+    result = subprocess.run([sys.executable, "-m", "helpers.validate", str(data_dir)],
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "column p_value: value '1.5' breaks rule: must be at most 1" in result.stderr
+
+
+def test_command_line_accepts_valid_data(data_dir):
+    result = subprocess.run([sys.executable, "-m", "helpers.validate", str(data_dir)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("data valid: sources, studies, effects, drug_facts")
+
+
+# ---- the quote matcher ----------------------------------------------------------------------
+@pytest.mark.parametrize(("raw", "quote", "found"), [
+    ("0.48", "HR = 0.48, p = .003", True),
+    ("0.003", "HR = 0.48, p = .003", True),           # leading zero dropped by the source
+    ("0.48", "HR 10.485", False),                      # not inside another number
+    ("0.54", "HR 0.540", False),                       # trailing zero is part of the number
+    ("0.540", "HR 0.540 (0.41-0.71)", True),
+    ("1021", "The study included 1,021 female patients", True),
+    ("29", "29 months", True),
+    ("29", "29.5 months", False),
+    ("9.83e-8", "P = 9.83×10–8", True),
+    ("0.0001", "P<0.00011", False),                    # a footnote marker glued to the number
+])
+def test_number_in_quote(raw, quote, found):
+    assert number_in_quote(raw, quote) is found

@@ -1,0 +1,48 @@
+"""Tables rendered from data/: links escaped, values shown as the source printed them."""
+
+from pathlib import Path
+
+import pytest
+
+from helpers import data, tables
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def evidence():
+    return data.load_evidence(ROOT / "data")
+
+
+def test_link_escapes_text_and_address():
+    assert tables.link("a<b", "https://x.org/?a=1&b=2") == '<a href="https://x.org/?a=1&amp;b=2">a&lt;b</a>'
+    assert tables.link("plain", None) == "plain"
+
+
+def test_evidence_table_shows_the_ablation_comparisons_as_printed(evidence):
+    table = tables.evidence_table(evidence, study_ids=["zou2025"])
+    assert len(table) == 3
+    assert set(table["HR (CI)"]) == {"0.48", "0.58", "0.67"}
+    assert "65.5 vs 40.4 months" in set(table["medians"])
+    assert "45.2 vs 29 months" in set(table["medians"])
+
+
+def test_secondary_sources_are_marked(evidence):
+    table = tables.evidence_table(evidence)
+    secondary = evidence.effects["source_id"].map(evidence.sources["kind"]).eq("secondary").to_numpy()
+    assert all(s.endswith("(secondary)") for s in table.loc[secondary, "source"])
+    assert not any(s.endswith("(secondary)") for s in table.loc[~secondary, "source"])
+
+
+def test_html_is_deterministic_and_has_no_random_ids(evidence):
+    first = tables.to_html(tables.studies_table(evidence), caption="Studies").data
+    second = tables.to_html(tables.studies_table(evidence), caption="Studies").data
+    assert first == second
+    assert "<caption>Studies</caption>" in first
+    assert "id=" not in first.split("<tbody>")[0]
+
+
+def test_sources_table_links_doi_and_pubmed(evidence):
+    table = tables.sources_table(evidence)
+    row = table[table["source"] == "zou2025_breast_pubmed"].iloc[0]
+    assert "https://pubmed.ncbi.nlm.nih.gov/39808955/" in row["identifiers"]
