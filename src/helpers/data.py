@@ -465,6 +465,9 @@ class Evidence:
     studies: pd.DataFrame
     effects: pd.DataFrame
     drug_facts: pd.DataFrame
+    #: The effects' numeric cells exactly as printed in the CSV (strings), so recomputation can
+    #: use the printed precision: ``0.540`` has three decimals although it reads as 0.54.
+    effects_printed: pd.DataFrame
 
 
 _PANDAS_TYPES = {"integer": "Int64", "number": "float64", "string": "string", "date": "datetime64[ns]"}
@@ -496,7 +499,12 @@ def load_evidence(data_dir: str | Path | None = None) -> Evidence:
     tables, errors = _read_all(data_dir)
     if errors:
         raise DataValidationErrors(errors)
-    return Evidence(*(_to_frame(tables[name]) for name in ("sources", "studies", "effects", "drug_facts")))
+    frames = [_to_frame(tables[name]) for name in ("sources", "studies", "effects", "drug_facts")]
+    effects = tables["effects"]
+    numeric = [c for c, f in effects.fields.items() if f["type"] == "number"]
+    printed = pd.DataFrame([{c: raw[c] for c in numeric} for _, _, raw in effects.rows],
+                           index=frames[2].index, dtype="string")
+    return Evidence(*frames, effects_printed=printed)
 
 
 def package_markdown(descriptor: dict) -> str:
