@@ -1,7 +1,8 @@
 """The book's single plotting style.
 
 Colour-blind-safe colours (Okabe & Ito 2008, "Color Universal Design"), one font size scheme,
-and the figure types the chapters share: Kaplan–Meier curves with a numbers-at-risk table.
+and the figure types the chapters share: Kaplan–Meier curves with a numbers-at-risk table, and
+forest plots of hazard ratios.
 Every chapter draws through these functions so that all figures look alike.
 
 Alt text is attached to each figure's cell (``mystnb.image.alt`` metadata), because that is
@@ -11,15 +12,24 @@ where the HTML ``alt`` attribute comes from; the functions here return the figur
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Polygon
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
+from matplotlib.transforms import blended_transform_factory
 
+from helpers.formatting import format_ci, format_number, format_p
 from helpers.survival import numbers_at_risk
 
-__all__ = ["OKABE_ITO", "SERIES_COLORS", "use_house_style", "km_plot"]
+if TYPE_CHECKING:  # only for annotations: plotting does not need statsmodels at import
+    from helpers.meta import PooledEffect
+
+__all__ = ["OKABE_ITO", "SERIES_COLORS", "use_house_style", "km_plot", "forest_plot"]
 
 #: The Okabe–Ito palette, distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = {
@@ -124,4 +134,265 @@ def km_plot(fitted: Mapping, risk_times: Sequence[float], time_label: str = "Mon
     ax_risk.set_xlabel(time_label)
     ax_risk.set_title("Number at risk", fontsize=9, loc="left", pad=4)
     fig.subplots_adjust(left=0.16, right=0.97, top=0.95, bottom=0.1)
+    return fig
+
+
+def _frame_values(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A column of ``frame``, or an index level of that name."""
+    if name in frame.columns:
+        return frame[name].to_numpy()
+    if name in frame.index.names:
+        return frame.index.get_level_values(name).to_numpy()
+    raise KeyError(f"{name!r} is neither a column nor an index level of the studies "
+                   f"(columns {list(frame.columns)}, index {list(frame.index.names)})")
+
+
+def _log_ticks(low: float, high: float) -> list[float]:
+    """Readable hazard-ratio ticks between ``low`` and ``high`` (at most about seven)."""
+    for candidates in ([0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10],
+                       [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100],
+                       [0.001, 0.01, 0.1, 1, 10, 100, 1000]):
+        ticks = [t for t in candidates if low <= t <= high]
+        if len(ticks) <= 7:
+            return ticks
+    return ticks
+
+
+def _interval_line(ax, lower: float, upper: float, y: float, xlim: tuple[float, float],
+                   color: str, lw: float, caps: bool = False) -> None:
+    """A horizontal interval at ``y``, clipped to ``xlim`` with an arrowhead where it is cut."""
+    lo, hi = max(lower, xlim[0]), min(upper, xlim[1])
+    ax.plot([lo, hi], [y, y], color=color, lw=lw, solid_capstyle="butt", zorder=2)
+    if caps:
+        for x, cut in ((lo, lower < xlim[0]), (hi, upper > xlim[1])):
+            if not cut:
+                ax.plot([x], [y], marker="|", ms=7, mew=lw, color=color, zorder=2)
+    if lower < xlim[0]:
+        ax.plot([lo], [y], marker="<", ms=5, color=color, zorder=3, clip_on=False)
+    if upper > xlim[1]:
+        ax.plot([hi], [y], marker=">", ms=5, color=color, zorder=3, clip_on=False)
+
+
+def forest_plot(studies: pd.DataFrame,
+                pooled: PooledEffect | Mapping[str, PooledEffect] | None = None,
+                group_col: str | None = None, label_col: str | None = None,
+                hr_col: str = "hr", lower_col: str = "hr_lower", upper_col: str = "hr_upper",
+                weight_col: str | None = None, level: float | None = None,
+                xlabel: str = "Hazard ratio (log scale)", title: str | None = None,
+                favours: tuple[str, str] | None = None, xlim: tuple[float, float] | None = None,
+                colors: Sequence[str] | None = None) -> Figure:
+    """Forest plot of hazard ratios: one row per study, optionally pooled, optionally in groups.
+
+    Each study is a square (area proportional to its weight, when weights are given) with its
+    confidence interval on a log axis; a vertical line marks HR = 1. To the right, the HR with
+    its CI and the weight in percent are printed. A pooled result adds a diamond (estimate and
+    CI), a row with its prediction interval drawn as a whisker (Higgins, Thompson &
+    Spiegelhalter 2009; "not estimable" when it is undefined, none for a common-effect model)
+    and a line on heterogeneity (I², τ², Cochran's Q p-value).
+
+    Parameters
+    ----------
+    studies
+        One row per study with the hazard ratio and its limits, e.g.
+        :attr:`helpers.meta.PooledEffect.studies`, or published values. Columns or index levels
+        are looked up by name.
+    pooled
+        ``None`` (no pooling drawn), one :class:`helpers.meta.PooledEffect`, or with
+        ``group_col`` a mapping ``{group: PooledEffect}`` for the groups to pool (others are
+        drawn without a diamond).
+    group_col
+        Draw several groups on one figure (e.g. ``"overall"`` and ``"liver metastases"``), in
+        order of first appearance, each under a header and in its own colour. For instance
+        ``pd.concat({"Overall": a.studies, "Liver metastases": b.studies}, names=["group"])``
+        with ``group_col="group"``.
+    label_col
+        Study labels; the (last level of the) index when ``None``.
+    hr_col, lower_col, upper_col
+        The hazard ratio and its confidence limits.
+    weight_col
+        Weights in percent, printed as a column and sizing the squares. ``None``: use
+        ``weight_percent`` when it exists, otherwise draw no weights.
+    level
+        Confidence level named in the column header; defaults to the pooled result's level,
+        else 0.95.
+    xlabel, title
+        Axis label and optional title.
+    favours
+        Optional ``(left, right)`` captions under the axis, e.g.
+        ``("Favours resection", "Favours systemic therapy")``.
+    xlim
+        Hazard-ratio limits of the axis; intervals beyond them end in an arrowhead.
+    colors
+        One colour per group (default: the Okabe–Ito series colours).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if len(studies) == 0:
+        raise ValueError("forest_plot needs at least one study")
+    hr = _frame_values(studies, hr_col).astype(float)
+    lower = _frame_values(studies, lower_col).astype(float)
+    upper = _frame_values(studies, upper_col).astype(float)
+    if label_col is None:
+        labels = [str(i[-1]) if isinstance(i, tuple) else str(i) for i in studies.index]
+    else:
+        labels = [str(x) for x in _frame_values(studies, label_col)]
+    for name, h, lo, hi in zip(labels, hr, lower, upper):
+        if not (np.all(np.isfinite([h, lo, hi])) and 0 < lo <= h <= hi):
+            raise ValueError(f"study {name!r}: need 0 < lower <= HR <= upper, "
+                             f"got HR {h!r} ({lo!r}, {hi!r})")
+    if weight_col is None and "weight_percent" in studies.columns:
+        weight_col = "weight_percent"
+    weights = None if weight_col is None else _frame_values(studies, weight_col).astype(float)
+    if weights is not None and not np.all(np.isfinite(weights) & (weights >= 0)):
+        raise ValueError(f"weights in {weight_col!r} must be finite and non-negative, "
+                         f"got {weights.tolist()}")
+
+    if group_col is None:
+        groups = [None]
+        membership = np.full(len(studies), None, dtype=object)
+        if isinstance(pooled, Mapping):
+            raise ValueError("pooled results per group need group_col")
+        pooled_by_group = {None: pooled} if pooled is not None else {}
+    else:
+        membership = _frame_values(studies, group_col)
+        groups = list(pd.unique(membership))
+        if pooled is not None and not isinstance(pooled, Mapping):
+            raise ValueError("with group_col, give pooled as a mapping {group: PooledEffect}")
+        pooled_by_group = dict(pooled or {})
+        unknown = [g for g in pooled_by_group if g not in groups]
+        if unknown:
+            raise ValueError(f"pooled results for groups {unknown} that are not in column "
+                             f"{group_col!r} (has {groups})")
+    colors = list(colors) if colors is not None else SERIES_COLORS
+    if level is None:
+        levels = {p.level for p in pooled_by_group.values()}
+        level = levels.pop() if len(levels) == 1 else 0.95
+
+    # Rows from the top (y = 0) down.
+    rows: list[dict] = []
+    for g_index, group in enumerate(groups):
+        color = colors[g_index % len(colors)]
+        if group is not None:
+            rows.append({"kind": "header", "label": str(group), "color": color})
+        for i in np.flatnonzero([m == group for m in membership]):
+            rows.append({"kind": "study", "group": g_index, "label": labels[i], "color": color,
+                         "hr": hr[i], "lower": lower[i], "upper": upper[i],
+                         "weight": None if weights is None else weights[i]})
+        result = pooled_by_group.get(group)
+        if result is not None:
+            short = f"{result.method}, HK" if result.hartung_knapp else result.method
+            rows.append({"kind": "pooled", "label": f"Pooled ({short})", "color": color,
+                         "result": result})
+            if result.method != "FE":
+                rows.append({"kind": "pi", "label": "Prediction interval", "color": color,
+                             "result": result})
+            rows.append({"kind": "heterogeneity", "color": color, "result": result})
+        if g_index < len(groups) - 1:
+            rows.append({"kind": "spacer"})
+
+    drawn = [r for r in rows if r["kind"] == "study"]
+    lows = [r["lower"] for r in drawn] + [1.0]
+    highs = [r["upper"] for r in drawn] + [1.0]
+    for result in pooled_by_group.values():
+        lows.append(result.hr_pi_lower if result.hr_pi_lower is not None else result.hr_lower)
+        highs.append(result.hr_pi_upper if result.hr_pi_upper is not None else result.hr_upper)
+    if xlim is None:
+        xlim = (min(lows) / 1.12, max(highs) * 1.12)
+    elif not 0 < xlim[0] < 1 < xlim[1]:
+        raise ValueError(f"xlim must satisfy 0 < low < 1 < high, got {xlim!r}")
+
+    top_margin = 0.4 + (0.3 if title else 0.0)
+    height = 0.6 + top_margin + 0.27 * len(rows) + (0.25 if favours else 0.0)
+    fig, ax = plt.subplots(figsize=(7.0, height))
+    fig.subplots_adjust(left=0.32, right=0.62, top=1 - top_margin / height,
+                        bottom=(0.5 + (0.25 if favours else 0.0)) / height)
+    in_rows = blended_transform_factory(fig.transFigure, ax.transData)
+    above = blended_transform_factory(fig.transFigure, ax.transAxes)
+    x_label, x_estimate, x_weight = 0.02, 0.645, 0.975
+    ax.text(x_label, 1.01, "Study", transform=above, ha="left", va="bottom", fontweight="bold")
+    ax.text(x_estimate, 1.01, f"HR ({level * 100:g}% CI)", transform=above, ha="left",
+            va="bottom", fontweight="bold")
+    if weights is not None or pooled_by_group:
+        ax.text(x_weight, 1.01, "Weight", transform=above, ha="right", va="bottom",
+                fontweight="bold")
+
+    # Square areas are proportional to the weights within each group.
+    max_weight = {}
+    for row in drawn:
+        if row["weight"] is not None:
+            max_weight[row["group"]] = max(max_weight.get(row["group"], 0.0), row["weight"])
+    for position, row in enumerate(rows):
+        y = -position
+        kind = row["kind"]
+        if kind == "header":
+            ax.text(x_label, y, row["label"], transform=in_rows, ha="left", va="center",
+                    fontweight="bold", color=row["color"])
+        elif kind == "study":
+            largest = max_weight.get(row["group"])
+            size = 6.0 if not largest else 3.0 + 9.0 * np.sqrt(row["weight"] / largest)
+            _interval_line(ax, row["lower"], row["upper"], y, xlim, row["color"], 1.2)
+            if xlim[0] <= row["hr"] <= xlim[1]:
+                ax.plot([row["hr"]], [y], marker="s", ms=size, color=row["color"], zorder=3)
+            ax.text(x_label + 0.015, y, row["label"], transform=in_rows, ha="left", va="center")
+            ax.text(x_estimate, y, f"{format_number(row['hr'])} "
+                    f"({format_ci(row['lower'], row['upper'])})",
+                    transform=in_rows, ha="left", va="center")
+            if row["weight"] is not None:
+                ax.text(x_weight, y, f"{format_number(row['weight'], 1)}%", transform=in_rows,
+                        ha="right", va="center")
+        elif kind == "pooled":
+            result = row["result"]
+            lo, hi = max(result.hr_lower, xlim[0]), min(result.hr_upper, xlim[1])
+            ax.add_patch(Polygon([(lo, y), (result.hr, y + 0.32), (hi, y), (result.hr, y - 0.32)],
+                                 closed=True, facecolor=row["color"], edgecolor=row["color"],
+                                 zorder=3, label=row["label"]))
+            ax.text(x_label + 0.015, y, row["label"], transform=in_rows, ha="left", va="center",
+                    fontweight="bold")
+            ax.text(x_estimate, y, f"{format_number(result.hr)} "
+                    f"({format_ci(result.hr_lower, result.hr_upper)})",
+                    transform=in_rows, ha="left", va="center", fontweight="bold")
+            ax.text(x_weight, y, f"{format_number(result.weights.sum(), 1)}%",
+                    transform=in_rows, ha="right", va="center", fontweight="bold")
+        elif kind == "pi":
+            result = row["result"]
+            ax.text(x_label + 0.015, y, row["label"], transform=in_rows, ha="left", va="center")
+            if result.pi_lower is None:
+                text = f"not estimable (k = {result.k})"
+            else:
+                _interval_line(ax, result.hr_pi_lower, result.hr_pi_upper, y, xlim,
+                               row["color"], 1.6, caps=True)
+                text = format_ci(result.hr_pi_lower, result.hr_pi_upper)
+            ax.text(x_estimate, y, text, transform=in_rows, ha="left", va="center")
+        elif kind == "heterogeneity":
+            result = row["result"]
+            p_text = format_p(result.q_p)
+            p_text = f"p {p_text}" if p_text.startswith("<") else f"p = {p_text}"
+            small = {"transform": in_rows, "va": "center", "fontsize": 8, "color": "#555555"}
+            ax.text(x_label + 0.015, y, f"Heterogeneity: Q = {format_number(result.q)}, "
+                    f"df = {result.q_df}", ha="left", **small)
+            tau2_text = "" if result.method == "FE" else f"τ² = {format_number(result.tau2, 3)}, "
+            ax.text(x_estimate, y, f"I² = {format_number(result.i2, 0)}%, {tau2_text}{p_text}",
+                    ha="left", **small)
+
+    ax.axvline(1.0, color=OKABE_ITO["black"], lw=0.8, zorder=1)
+    ax.set_xscale("log")
+    ax.set_xlim(*xlim)
+    ax.xaxis.set_major_locator(FixedLocator(_log_ticks(*xlim)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_ylim(-len(rows) + 0.4, 0.6)
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.spines["left"].set_visible(False)
+    ax.set_xlabel(xlabel, labelpad=16 if favours else 4)
+    if favours:
+        for text, sign, align in ((favours[0], -1, "right"), (favours[1], 1, "left")):
+            ax.annotate(text, xy=(1.0, 0.0), xycoords=("data", "axes fraction"),
+                        xytext=(4 * sign, -22), textcoords="offset points", ha=align,
+                        va="top", fontsize=8)
+    if title:
+        fig.suptitle(title, x=x_label, y=1 - 0.08 / height, ha="left", va="top", fontsize=11)
     return fig
