@@ -2,10 +2,16 @@
 
 Each module has one job:
 
-- :mod:`helpers.data`: load and validate the tables in ``data/``.
+- :mod:`helpers.data`: load and validate the tables in ``data/`` (``python -m helpers.validate``).
+- :mod:`helpers.tables`: the tables the book renders from ``data/``.
 - :mod:`helpers.survival`: survival summaries of patient-level data (Kaplan–Meier,
   log-rank, Cox, RMST).
-- :mod:`helpers.plotting`: the book's single plotting style.
+- :mod:`helpers.effects`: conversions between CI, SE, p-value and events; consistency checks.
+- :mod:`helpers.meta`: inverse-variance pooling (FE, DL, PM, REML; Hartung–Knapp).
+- :mod:`helpers.observational`: E-values for non-randomised comparisons.
+- :mod:`helpers.benefit`: absolute benefit and preliminary ESMO-MCBS grades.
+- :mod:`helpers.simulate`: illustrative pseudo-patients implied by reported summaries.
+- :mod:`helpers.plotting`: the book's single plotting style (KM curves, forest plots).
 - :mod:`helpers.formatting`: how numbers are written in the prose (through glue).
 
 The package is installed (``uv sync``); chapters import it as ``import helpers``.
