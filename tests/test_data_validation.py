@@ -48,6 +48,19 @@ EFFECT_CI = dict(EFFECT, effect_id="ci_row", hr="0.49", hr_ci_lower="0.36", hr_c
                  ci_level="95", median_experimental="", median_control="", median_unit="",
                  p_value="", p_operator="", n_experimental="101", n_control="102",
                  events_experimental="60", events_control="80", quote=CI_QUOTE)
+CHAPTERS = ["her2_tkis", "local_therapies", "hr_positive_targeted", "emerging_therapies"]
+ROB = [["study_id", "effect_id", "tool", "domain", "judgement", "reason"],
+       ["zou2025_ablation", "", "ROBINS-I", "confounding", "serious", "Clinicians chose who had ablation."]]
+CERTAINTY = [["comparison_id", "chapter", "comparison", "endpoint", "population", "effect_ids", "starting_level",
+              "risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias", "upgrade",
+              "certainty", "reasons"],
+             ["ablation_os", "local_therapies", "ablation vs systemic, OS", "OS", "matched", "zou_os", "low",
+              "serious", "not_applicable", "not_serious", "not_serious", "undetected", "none", "very_low",
+              "Non-randomised; confounding by indication."]]
+CLAIMS = [["claim_id", "article", "quote", "claim_type", "claimed_value", "study_id", "effect_id", "fact_id",
+           "computation", "recomputed_value", "verdict", "explanation"],
+          ["zou_n", "ablation-bclm-abstract-zou-2025.txt", "The study included 1021 female patients", "number",
+           "1021", "zou2025_ablation", "", "", "", "", "consistent", "Same total as the primary abstract."]]
 FACTS = [
     ["fact_id", "drug", "fact", "value", "source_id", "quote", "note"],
     ["tdxd_route", "trastuzumab deruxtecan", "route", "intravenous infusion", "zou2025",
@@ -73,6 +86,12 @@ def data_dir(tmp_path: Path) -> Path:
     write_csv(folder / "studies.csv", STUDIES)
     write_csv(folder / "effects.csv", effect_rows(EFFECT, EFFECT_CI))
     write_csv(folder / "drug_facts.csv", FACTS)
+    (folder / "appraisal").mkdir()
+    for chapter in CHAPTERS:
+        write_csv(folder / "appraisal" / f"risk_of_bias_{chapter}.csv", ROB if chapter == "local_therapies" else ROB[:1])
+        write_csv(folder / "appraisal" / f"certainty_{chapter}.csv",
+                  CERTAINTY if chapter == "local_therapies" else CERTAINTY[:1])
+    write_csv(folder / "claims.csv", CLAIMS)
     return folder
 
 
@@ -370,6 +389,72 @@ def test_drug_fact_value_not_in_quote(data_dir):
     write_csv(data_dir / "drug_facts.csv", [FACTS[0], FACTS[1][:3] + ["oral tablet"] + FACTS[1][4:]])
     assert only_error(data_dir) == ("data/drug_facts.csv, line 2 (fact_id=tdxd_route), column value: "
                                     "value 'oral tablet' breaks rule: value does not appear in the row's quote")
+
+
+# ---- appraisal and claims ------------------------------------------------------------------
+def test_risk_of_bias_domain_must_belong_to_the_tool(data_dir):
+    write_csv(data_dir / "appraisal" / "risk_of_bias_local_therapies.csv",
+              [ROB[0], ["zou2025_ablation", "", "ROBINS-I", "randomisation process", "serious", "x"]])
+    assert only_error(data_dir) == (
+        "data/appraisal/risk_of_bias_local_therapies.csv, line 2 (study_id=zou2025_ablation), column domain: "
+        "value 'randomisation process' breaks rule: not a ROBINS-I domain (allowed: ['classification of "
+        "interventions', 'confounding', 'deviations from intended interventions', 'measurement of outcomes', "
+        "'missing data', 'overall', 'selection of participants', 'selection of the reported result'])")
+
+
+def test_risk_of_bias_tool_must_fit_the_design(data_dir):
+    write_csv(data_dir / "appraisal" / "risk_of_bias_local_therapies.csv",
+              [ROB[0], ["zou2025_ablation", "", "RoB 2", "overall", "high", "x"]])
+    assert only_error(data_dir) == (
+        "data/appraisal/risk_of_bias_local_therapies.csv, line 2 (study_id=zou2025_ablation), column tool: "
+        "value 'RoB 2' breaks rule: a retrospective_cohort study is judged with ROBINS-I")
+
+
+def test_risk_of_bias_judgement_must_belong_to_the_tool(data_dir):
+    write_csv(data_dir / "appraisal" / "risk_of_bias_local_therapies.csv",
+              [ROB[0], ["zou2025_ablation", "", "ROBINS-I", "overall", "some_concerns", "x"]])
+    assert only_error(data_dir) == (
+        "data/appraisal/risk_of_bias_local_therapies.csv, line 2 (study_id=zou2025_ablation), column judgement: "
+        "value 'some_concerns' breaks rule: not a ROBINS-I judgement (allowed: ['critical', 'low', 'moderate', "
+        "'no_information', 'serious'])")
+
+
+def test_certainty_must_follow_the_grade_arithmetic(data_dir):
+    row = CERTAINTY[1][:13] + ["low"] + CERTAINTY[1][14:]
+    write_csv(data_dir / "appraisal" / "certainty_local_therapies.csv", [CERTAINTY[0], row])
+    assert only_error(data_dir) == (
+        "data/appraisal/certainty_local_therapies.csv, line 2 (comparison_id=ablation_os), column certainty: "
+        "value 'low' breaks rule: certainty must be 'very_low': starting level low, downgrades ['serious', "
+        "'not_applicable', 'not_serious', 'not_serious', 'undetected'], upgrade none")
+
+
+def test_certainty_effect_ids_must_exist(data_dir):
+    row = CERTAINTY[1][:5] + ["zou_os;nope"] + CERTAINTY[1][6:]
+    write_csv(data_dir / "appraisal" / "certainty_local_therapies.csv", [CERTAINTY[0], row])
+    assert only_error(data_dir) == (
+        "data/appraisal/certainty_local_therapies.csv, line 2 (comparison_id=ablation_os), column effect_ids: "
+        "value 'nope' breaks rule: unknown effect_id (no such row in data/effects.csv)")
+
+
+def test_duplicate_key_across_parts_of_a_resource(data_dir):
+    write_csv(data_dir / "appraisal" / "certainty_her2_tkis.csv", CERTAINTY)
+    errors = [str(e) for e in validate_data(data_dir)]
+    assert errors == [
+        "data/appraisal/certainty_local_therapies.csv, line 2 (comparison_id=ablation_os), column comparison_id: "
+        "value 'ablation_os' breaks rule: duplicate key: also on data/appraisal/certainty_her2_tkis.csv, line 2"]
+
+
+def test_claimed_number_must_be_in_the_claim_quote(data_dir):
+    write_csv(data_dir / "claims.csv", [CLAIMS[0], CLAIMS[1][:4] + ["1201"] + CLAIMS[1][5:]])
+    assert only_error(data_dir) == ("data/claims.csv, line 2 (claim_id=zou_n), column claimed_value: value '1201' "
+                                    "breaks rule: number does not appear in the claim's quote")
+
+
+def test_unverifiable_claim_cannot_trace_to_an_estimate(data_dir):
+    write_csv(data_dir / "claims.csv", [CLAIMS[0], CLAIMS[1][:6] + ["zou_os"] + CLAIMS[1][7:10]
+                                        + ["unverifiable"] + CLAIMS[1][11:]])
+    assert only_error(data_dir) == ("data/claims.csv, line 2 (claim_id=zou_n), column verdict: value "
+                                    "'unverifiable' breaks rule: an unverifiable claim cannot trace to an estimate")
 
 
 def test_load_evidence_raises_with_every_error(data_dir):

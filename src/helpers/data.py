@@ -40,6 +40,7 @@ __all__ = [
     "validate_data",
     "load_evidence",
     "number_in_quote",
+    "grade_certainty",
     "package_markdown",
     "load_gbsg2",
 ]
@@ -198,15 +199,40 @@ class _Table:
     file: str
     key: str
     fields: dict
-    rows: list  # (line, {column: parsed value or None}, {column: raw string})
+    indexed: bool
+    rows: list  # (line, {column: parsed value or None}, {column: raw string}, file)
+
+
 
 
 def _read_table(data_dir: Path, resource: dict, errors: list) -> _Table | None:
-    """Read one CSV strictly: file-level checks, then every cell against the descriptor."""
-    file = f"data/{resource['path']}"
-    path = data_dir / resource["path"]
+    """Read one resource strictly (all its files, for a multipart resource): file-level
+    checks, then every cell against the descriptor."""
+    paths = resource["path"] if isinstance(resource["path"], list) else [resource["path"]]
     fields = {f["name"]: f for f in resource["schema"]["fields"]}
-    key = resource["schema"]["primaryKey"][0]
+    key = (resource["schema"].get("primaryKey") or [next(iter(fields))])[0]
+    table = _Table(resource["name"], f"data/{paths[0]}", key, fields, bool(resource["schema"].get("primaryKey")), [])
+    seen: dict[str, dict[str, tuple[str, int]]] = {
+        c: {} for c, f in fields.items() if f.get("constraints", {}).get("unique")}
+    readable = 0
+    data_lines = 0
+    for part in paths:
+        rows = _read_part(data_dir, part, fields, key, seen, errors)
+        if rows is not None:
+            readable += 1
+            data_lines += rows[0]
+            table.rows.extend(rows[1])
+    if readable == len(paths) and not data_lines:
+        label = table.file if len(paths) == 1 else f"{resource['name']} ({', '.join(f'data/{p}' for p in paths)})"
+        errors.append(DataValidationError(label, "file has a header but no data rows" if len(paths) == 1
+                                          else "every part is empty: the resource has no data rows"))
+    return table if readable == len(paths) else None
+
+
+def _read_part(data_dir: Path, part: str, fields: dict, key: str, seen: dict, errors: list):
+    """Read one CSV file of a resource; returns (number of data lines, rows) or None."""
+    file = f"data/{part}"
+    path = data_dir / part
     if not path.is_file():
         errors.append(DataValidationError(file, "file is missing"))
         return None
@@ -240,8 +266,7 @@ def _read_table(data_dir: Path, resource: dict, errors: list) -> _Table | None:
         errors.append(DataValidationError(file, f"header has column(s) not in datapackage.json: {unknown}"))
     if missing or unknown:
         return None
-    table = _Table(resource["name"], file, key, fields, [])
-    seen: dict[str, dict[str, int]] = {c: {} for c, f in fields.items() if f.get("constraints", {}).get("unique")}
+    rows = []
     data_lines = 0
     for raw_row in reader:
         line = reader.line_num
@@ -276,16 +301,16 @@ def _read_table(data_dir: Path, resource: dict, errors: list) -> _Table | None:
             if broken:
                 errors.append(DataValidationError(file, broken, line, row_id, column, value))
                 parsed[column] = None  # reported once; later rules skip the bad value
-            if column in seen:
+            if column in seen and parsed[column] is not None:
                 if value in seen[column]:
-                    errors.append(DataValidationError(file, f"duplicate key: also on line {seen[column][value]}",
+                    other_file, other_line = seen[column][value]
+                    where = f"line {other_line}" if other_file == file else f"{other_file}, line {other_line}"
+                    errors.append(DataValidationError(file, f"duplicate key: also on {where}",
                                                       line, row_id, column, value))
                 else:
-                    seen[column][value] = line
-        table.rows.append((line, parsed, raw))
-    if not data_lines:
-        errors.append(DataValidationError(file, "file has a header but no data rows"))
-    return table
+                    seen[column][value] = (file, line)
+        rows.append((line, parsed, raw, file))
+    return data_lines, rows
 
 
 # --------------------------------------------------------------------------- semantic rules
@@ -299,12 +324,12 @@ def _check_foreign_keys(tables: dict, descriptor: dict, errors: list) -> None:
             target = tables.get(fk["reference"]["resource"])
             if target is None:
                 continue
-            keys = {p[target.key] for _, p, _ in target.rows}
-            for line, parsed, _ in table.rows:
+            keys = {p[target.key] for _, p, _, _ in target.rows}
+            for line, parsed, _, file in table.rows:
                 value = parsed.get(column)
                 if value is not None and value not in keys:
                     errors.append(DataValidationError(
-                        table.file, f"unknown {column}: no such row in {target.file}",
+                        file, f"unknown {column}: no such row in {target.file}",
                         line, f"{table.key}={parsed[table.key]}", column, value))
 
 
@@ -313,6 +338,7 @@ def _quote_words(quote: str) -> int:
 
 
 def _check_quote(table: _Table, line: int, parsed: dict, raw: dict, columns: list[str], errors: list) -> None:
+    """Quote length and every number of ``columns`` in the row's quote."""
     quote = parsed.get("quote") or ""
     row_id = f"{table.key}={parsed[table.key]}"
     if _quote_words(quote) > MAX_QUOTE_WORDS:
@@ -327,7 +353,7 @@ def _check_quote(table: _Table, line: int, parsed: dict, raw: dict, columns: lis
 
 def _check_effects(table: _Table, studies: dict, errors: list) -> None:
     numeric = [c for c, f in table.fields.items() if f["type"] in ("integer", "number")]
-    for line, p, raw in table.rows:
+    for line, p, raw, _ in table.rows:
         rid = f"effect_id={p['effect_id']}"
 
         def fail(column, rule, value=None):
@@ -392,7 +418,7 @@ def _check_effects(table: _Table, studies: dict, errors: list) -> None:
 
 
 def _check_studies(table: _Table, errors: list) -> None:
-    for line, p, raw in table.rows:
+    for line, p, raw, _ in table.rows:
         _check_quote(table, line, p, raw, ["n_total"], errors)
         if p["phase"] is not None:
             quote = f"{p['quote'] or ''} {p['design_quote'] or ''}".lower()
@@ -403,7 +429,7 @@ def _check_studies(table: _Table, errors: list) -> None:
 
 
 def _check_drug_facts(table: _Table, errors: list) -> None:
-    for line, p, raw in table.rows:
+    for line, p, raw, _ in table.rows:
         if p["value"] and p["quote"] and p["value"].lower() not in p["quote"].lower():
             errors.append(DataValidationError(table.file, "value does not appear in the row's quote",
                                               line, f"fact_id={p['fact_id']}", "value", raw["value"]))
@@ -414,10 +440,95 @@ def _check_drug_facts(table: _Table, errors: list) -> None:
 
 def _check_sources(table: _Table, errors: list) -> None:
     today = date.today()
-    for line, p, raw in table.rows:
+    for line, p, raw, _ in table.rows:
         if p["accessed"] is not None and p["accessed"] > today:
             errors.append(DataValidationError(table.file, "access date lies in the future",
                                               line, f"source_id={p['source_id']}", "accessed", raw["accessed"]))
+
+
+_ROB_VOCABULARY = {
+    "RoB 2": ({"randomisation process", "deviations from intended interventions", "missing outcome data",
+               "measurement of the outcome", "selection of the reported result", "overall"},
+              {"low", "some_concerns", "high"}),
+    "ROBINS-I": ({"confounding", "selection of participants", "classification of interventions",
+                  "deviations from intended interventions", "missing data", "measurement of outcomes",
+                  "selection of the reported result", "overall"},
+                 {"low", "moderate", "serious", "critical", "no_information"}),
+}
+_GRADE_LEVELS = ["very_low", "low", "moderate", "high"]
+_DOWNGRADE = {"not_serious": 0, "serious": 1, "very_serious": 2, "not_applicable": 0, "undetected": 0}
+
+
+def grade_certainty(starting_level: str, downgrades: list[str], upgrade: str) -> str:
+    """GRADE arithmetic: the starting level, minus one per serious and two per very serious
+    concern, plus one for an upgrade, kept within very_low to high (Guyatt et al., BMJ 2008)."""
+    score = _GRADE_LEVELS.index(starting_level) - sum(_DOWNGRADE[d] for d in downgrades)
+    score += 0 if upgrade == "none" else 1
+    return _GRADE_LEVELS[min(max(score, 0), len(_GRADE_LEVELS) - 1)]
+
+
+def _check_risk_of_bias(table: _Table, studies: dict, effects: dict, errors: list) -> None:
+    seen = {}
+    for line, p, raw, file in table.rows:
+        rid = f"study_id={p['study_id']}"
+        if p["tool"] is None:
+            continue
+        domains, judgements = _ROB_VOCABULARY[p["tool"]]
+        if p["domain"] is not None and p["domain"] not in domains:
+            errors.append(DataValidationError(file, f"not a {p['tool']} domain (allowed: {sorted(domains)})",
+                                              line, rid, "domain", raw["domain"]))
+        if p["judgement"] is not None and p["judgement"] not in judgements:
+            errors.append(DataValidationError(file, f"not a {p['tool']} judgement (allowed: {sorted(judgements)})",
+                                              line, rid, "judgement", raw["judgement"]))
+        design = (studies.get(p["study_id"]) or {}).get("design")
+        expected = "RoB 2" if design == "rct" else "ROBINS-I"
+        if design is not None and design not in ("meta_analysis", "registry_analysis") and p["tool"] != expected:
+            errors.append(DataValidationError(file, f"a {design} study is judged with {expected}",
+                                              line, rid, "tool", raw["tool"]))
+        if p["effect_id"] is not None and p["effect_id"] in effects \
+                and effects[p["effect_id"]]["study_id"] != p["study_id"]:
+            errors.append(DataValidationError(file, f"effect belongs to study {effects[p['effect_id']]['study_id']}",
+                                              line, rid, "effect_id", raw["effect_id"]))
+        key = (p["study_id"], p["effect_id"], p["tool"], p["domain"])
+        if key in seen:
+            errors.append(DataValidationError(file, f"this study, result and domain is already judged on line {seen[key]}",
+                                              line, rid, "domain", raw["domain"]))
+        seen[key] = line
+
+
+def _check_certainty(table: _Table, effects: dict, errors: list) -> None:
+    for line, p, raw, file in table.rows:
+        rid = f"comparison_id={p['comparison_id']}"
+        for effect_id in (p["effect_ids"] or "").split(";"):
+            if effect_id.strip() != effect_id or (effect_id and effect_id not in effects):
+                errors.append(DataValidationError(file, "unknown effect_id (no such row in data/effects.csv)",
+                                                  line, rid, "effect_ids", effect_id))
+        domains = [p[c] for c in ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")]
+        if None in domains or None in (p["starting_level"], p["upgrade"], p["certainty"]):
+            continue
+        expected = grade_certainty(p["starting_level"], domains, p["upgrade"])
+        if p["certainty"] != expected:
+            errors.append(DataValidationError(file, f"certainty must be {expected!r}: starting level {p['starting_level']}, "
+                                                    f"downgrades {domains}, upgrade {p['upgrade']}",
+                                              line, rid, "certainty", raw["certainty"]))
+
+
+def _check_claims(table: _Table, effects: dict, errors: list) -> None:
+    for line, p, raw, file in table.rows:
+        rid = f"claim_id={p['claim_id']}"
+        value = p["claimed_value"] or ""
+        if p["claim_type"] == "number":
+            for number in re.findall(r"\.?\d+(?:[.,]\d+)*", value):
+                if not number_in_quote(number.replace(",", ""), p["quote"] or ""):
+                    errors.append(DataValidationError(file, "number does not appear in the claim's quote",
+                                                      line, rid, "claimed_value", raw["claimed_value"]))
+        if p["effect_id"] is not None and p["study_id"] is not None and p["effect_id"] in effects \
+                and effects[p["effect_id"]]["study_id"] != p["study_id"]:
+            errors.append(DataValidationError(file, f"effect belongs to study {effects[p['effect_id']]['study_id']}",
+                                              line, rid, "effect_id", raw["effect_id"]))
+        if p["verdict"] == "unverifiable" and p["effect_id"] is not None:
+            errors.append(DataValidationError(file, "an unverifiable claim cannot trace to an estimate",
+                                              line, rid, "verdict", raw["verdict"]))
 
 
 # --------------------------------------------------------------------------- public API
@@ -435,11 +546,18 @@ def _read_all(data_dir: Path) -> tuple[dict, list]:
     studies = {}
     if "studies" in tables:
         _check_studies(tables["studies"], errors)
-        studies = {p["study_id"]: p for _, p, _ in tables["studies"].rows}
+        studies = {p["study_id"]: p for _, p, _, _ in tables["studies"].rows}
     if "effects" in tables:
         _check_effects(tables["effects"], studies, errors)
     if "drug_facts" in tables:
         _check_drug_facts(tables["drug_facts"], errors)
+    effects = {p["effect_id"]: p for _, p, _, _ in tables["effects"].rows} if "effects" in tables else {}
+    if "risk_of_bias" in tables:
+        _check_risk_of_bias(tables["risk_of_bias"], studies, effects, errors)
+    if "certainty" in tables:
+        _check_certainty(tables["certainty"], effects, errors)
+    if "claims" in tables:
+        _check_claims(tables["claims"], effects, errors)
     errors.sort(key=lambda e: (e.file, e.line or 0, e.column or ""))
     return tables, errors
 
@@ -468,13 +586,16 @@ class Evidence:
     #: The effects' numeric cells exactly as printed in the CSV (strings), so recomputation can
     #: use the printed precision: ``0.540`` has three decimals although it reads as 0.54.
     effects_printed: pd.DataFrame
+    risk_of_bias: pd.DataFrame
+    certainty: pd.DataFrame
+    claims: pd.DataFrame
 
 
 _PANDAS_TYPES = {"integer": "Int64", "number": "float64", "string": "string", "date": "datetime64[ns]"}
 
 
 def _to_frame(table: _Table) -> pd.DataFrame:
-    frame = pd.DataFrame([p for _, p, _ in table.rows], columns=list(table.fields))
+    frame = pd.DataFrame([p for _, p, _, _ in table.rows], columns=list(table.fields))
     for column, field in table.fields.items():
         dtype = _PANDAS_TYPES[field["type"]]
         if field["type"] == "number":
@@ -484,7 +605,7 @@ def _to_frame(table: _Table) -> pd.DataFrame:
             frame[column] = pd.to_datetime(frame[column])
         else:
             frame[column] = frame[column].astype(dtype)
-    return frame.set_index(table.key, drop=False).rename_axis(None)
+    return frame.set_index(table.key, drop=False).rename_axis(None) if table.indexed else frame
 
 
 def load_evidence(data_dir: str | Path | None = None) -> Evidence:
@@ -502,9 +623,10 @@ def load_evidence(data_dir: str | Path | None = None) -> Evidence:
     frames = [_to_frame(tables[name]) for name in ("sources", "studies", "effects", "drug_facts")]
     effects = tables["effects"]
     numeric = [c for c, f in effects.fields.items() if f["type"] == "number"]
-    printed = pd.DataFrame([{c: raw[c] for c in numeric} for _, _, raw in effects.rows],
+    printed = pd.DataFrame([{c: raw[c] for c in numeric} for _, _, raw, _ in effects.rows],
                            index=frames[2].index, dtype="string")
-    return Evidence(*frames, effects_printed=printed)
+    return Evidence(*frames, effects_printed=printed,
+                    **{name: _to_frame(tables[name]) for name in ("risk_of_bias", "certainty", "claims")})
 
 
 def package_markdown(descriptor: dict) -> str:
@@ -524,8 +646,13 @@ def package_markdown(descriptor: dict) -> str:
            "semantics and provenance) and names the file, line, row, column and rule of every failure.", ""]
     for resource in descriptor["resources"]:
         schema = resource["schema"]
-        out += [f"## `{resource['path']}`: {resource['title']}", "", resource["description"], "",
-                f"Primary key: `{', '.join(schema['primaryKey'])}`."]
+        paths = resource["path"] if isinstance(resource["path"], list) else [resource["path"]]
+        out += [f"## `{paths[0] if len(paths) == 1 else resource['name']}`: {resource['title']}", "",
+                resource["description"], ""]
+        if len(paths) > 1:
+            out.append("Files: " + ", ".join(f"`{p}`" for p in paths) + ".")
+        if schema.get("primaryKey"):
+            out.append(f"Primary key: `{', '.join(schema['primaryKey'])}`.")
         for fk in schema.get("foreignKeys", []):
             out.append(f"Foreign key: `{fk['fields'][0]}` → `{fk['reference']['resource']}."
                        f"{fk['reference']['fields'][0]}`.")
