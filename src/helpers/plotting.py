@@ -29,7 +29,7 @@ from helpers.survival import numbers_at_risk
 if TYPE_CHECKING:  # only for annotations: plotting does not need statsmodels at import
     from helpers.meta import PooledEffect
 
-__all__ = ["OKABE_ITO", "SERIES_COLORS", "use_house_style", "km_plot", "forest_plot"]
+__all__ = ["OKABE_ITO", "SERIES_COLORS", "JUDGEMENT_STYLE", "use_house_style", "km_plot", "forest_plot", "traffic_light"]
 
 #: The Okabe–Ito palette, distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = {
@@ -395,4 +395,67 @@ def forest_plot(studies: pd.DataFrame,
                         va="top", fontsize=8)
     if title:
         fig.suptitle(title, x=x_label, y=1 - 0.08 / height, ha="left", va="top", fontsize=11)
+    return fig
+
+
+#: Risk-of-bias judgements: colour and a symbol, so colour is never the only cue.
+JUDGEMENT_STYLE = {
+    "low": (OKABE_ITO["bluish_green"], "+", "low"),
+    "some_concerns": (OKABE_ITO["orange"], "!", "some concerns"),
+    "moderate": (OKABE_ITO["orange"], "!", "moderate"),
+    "high": (OKABE_ITO["vermillion"], "−", "high"),
+    "serious": (OKABE_ITO["vermillion"], "−", "serious"),
+    "critical": (OKABE_ITO["reddish_purple"], "×", "critical"),
+    "no_information": ("#BBBBBB", "?", "no information"),
+}
+
+
+def traffic_light(matrix, title: str | None = None) -> Figure:
+    """Risk-of-bias traffic-light plot: one row per study (or result), one column per domain.
+
+    Parameters
+    ----------
+    matrix
+        A DataFrame indexed by (row label, tool) with one column per domain and judgements as
+        values (:func:`helpers.synthesis.risk_of_bias_matrix`). Empty cells are left blank.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Circles coloured by judgement (Okabe–Ito) with a symbol inside (+ low, ! some
+        concerns/moderate, − high/serious, × critical, ? no information) and a legend.
+    """
+    if matrix.empty:
+        raise ValueError("traffic_light needs at least one judgement")
+    unknown = {v for v in matrix.stack().dropna() if v not in JUDGEMENT_STYLE}
+    if unknown:
+        raise ValueError(f"unknown judgement(s) {sorted(unknown)}; expected {sorted(JUDGEMENT_STYLE)}")
+    n_rows, n_cols = matrix.shape
+    fig, ax = plt.subplots(figsize=(1.6 + 0.95 * n_cols + 2.6, 0.9 + 0.42 * n_rows))
+    for i, (_, values) in enumerate(matrix.iterrows()):
+        for j, value in enumerate(values):
+            if not isinstance(value, str):
+                continue
+            color, symbol, _ = JUDGEMENT_STYLE[value]
+            ax.scatter(j, i, s=330, color=color, edgecolor="white", zorder=3)
+            ax.text(j, i, symbol, ha="center", va="center", fontsize=10, fontweight="bold",
+                    color="black" if value in ("some_concerns", "moderate", "no_information") else "white", zorder=4)
+    ax.set_xlim(-0.6, n_cols - 0.4)
+    ax.set_ylim(n_rows - 0.5, -0.5)
+    ax.set_xticks(range(n_cols))
+    ax.set_xticklabels([str(c).replace(" ", "\n", 2) for c in matrix.columns], fontsize=8)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(n_rows))
+    ax.set_yticklabels([f"{label} ({tool})" for label, tool in matrix.index], fontsize=9)
+    ax.grid(False)
+    for side in ("left", "right", "top", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(length=0)
+    used = [k for k in JUDGEMENT_STYLE if (matrix == k).any().any()]
+    handles = [plt.Line2D([], [], marker="o", ls="", color=JUDGEMENT_STYLE[k][0], ms=10,
+                          label=f"{JUDGEMENT_STYLE[k][1]} {JUDGEMENT_STYLE[k][2]}") for k in used]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    if title:
+        ax.set_title(title, pad=28)
+    fig.tight_layout()
     return fig
