@@ -22,12 +22,14 @@ BOOK_SOURCES := $(CHAPTERS) $(wildcard *.md) _config.yml _toc.yml references.bib
 NBSTRIPOUT := nbstripout --keep-output --keep-count --extra-keys "metadata.papermill cell.metadata.papermill"
 STAMP := $(VENV)/.synced
 
-.PHONY: help install validate book test verify-notebooks strict-book refresh check-r clean
+.PHONY: help install validate book test verify-notebooks strict-book browser-test refresh bench bench-reconstruction check-r clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (installs everything first)"
 	@echo "make test     run every check: unit tests, nbval, nbstripout --verify, strict build"
 	@echo "make refresh  re-execute the chapters in place and normalise them"
+	@echo "make bench    measure build, test and per-chapter times against the budget"
+	@echo "make bench-reconstruction  KM reconstruction vs R peers (needs ../shared/validation)"
 	@echo "make check-r  regenerate the R reference values (needs Rscript) and compare"
 
 # uv is installed with pip when missing; the environment follows uv.lock exactly.
@@ -55,10 +57,15 @@ _build/html/index.html: $(STAMP) $(BOOK_SOURCES)
 
 test: $(STAMP)
 	python -m helpers.validate
-	pytest -n 2 --dist loadfile tests chapters --nbval --nbval-current-env \
+	pytest -n 2 --dist loadfile -m "not browser" tests chapters --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 	$(MAKE) --no-print-directory verify-notebooks
 	$(MAKE) --no-print-directory strict-book
+	$(MAKE) --no-print-directory browser-test
+
+# Every page of the built book in headless Chromium, offline; screenshots in _build/screenshots.
+browser-test: $(STAMP)
+	pytest -n 2 --dist loadfile -m browser tests/browser -p no:cacheprovider
 
 verify-notebooks: $(STAMP)
 	$(NBSTRIPOUT) --verify $(CHAPTERS)
@@ -77,6 +84,14 @@ refresh: $(STAMP)
 		papermill --cwd chapters --kernel python3 --no-progress-bar --log-level WARNING "$$nb" "$$nb"; \
 	done
 	$(NBSTRIPOUT) $(CHAPTERS)
+
+# Performance budget: cold and incremental builds, the test suite, each chapter's execution.
+bench: $(STAMP)
+	python benchmarks/bench_book.py
+
+# Kaplan–Meier reconstruction against four R implementations (needs ../shared/validation).
+bench-reconstruction: $(STAMP)
+	python benchmarks/bench_reconstruction.py
 
 check-r: $(STAMP)
 	BCLM_REQUIRE_R=1 pytest -p no:cacheprovider -m r_live tests

@@ -78,7 +78,8 @@ def test_implied_trial_is_labelled_and_deterministic(evidence):
     second = synthesis.implied_trial(row, seed=1)
     assert first.equals(second)
     assert first.attrs["illustration"] is True
-    assert "arm sizes not reported" in first.attrs["assumptions"]
+    assert first.attrs["assumptions"]["arm_sizes"] == "not reported; 200 per arm assumed"
+    assert first.attrs["assumptions"]["seed"] == 1  # the simulator's own record is kept
 
 
 def test_traffic_light_draws_one_marker_per_judgement(evidence):
@@ -94,3 +95,13 @@ def test_traffic_light_rejects_unknown_judgements(evidence):
     matrix = synthesis.risk_of_bias_matrix(evidence, ["zou2025"]).replace("serious", "dreadful")
     with pytest.raises(ValueError, match=r"unknown judgement\(s\) \['dreadful'\]"):
         plotting.traffic_light(matrix)
+
+
+def test_esmo_grades_do_not_grade_non_significant_results(evidence):
+    rows = synthesis.select_effects(evidence, study_ids=["solar1"], endpoints=["OS"])
+    rows = rows[rows["hr_ci_upper"].notna() & (rows["hr_ci_upper"] >= 1)
+                & rows["median_experimental"].notna() & rows["median_control"].notna()]
+    assert len(rows) >= 1
+    grades = synthesis.esmo_grades(rows)
+    assert set(grades["grade"]) == {"not graded"}
+    assert grades["rule"].str.contains("includes 1").all()

@@ -11,6 +11,9 @@ Each module has one job:
 - :mod:`helpers.observational`: E-values for non-randomised comparisons.
 - :mod:`helpers.benefit`: absolute benefit and preliminary ESMO-MCBS grades.
 - :mod:`helpers.simulate`: illustrative pseudo-patients implied by reported summaries.
+- :mod:`helpers.reconstruct`: patient rows from a digitized Kaplan–Meier curve (Guyot 2012).
+- :mod:`helpers.synthesis`: the methods applied to rows of the evidence tables.
+- :mod:`helpers.claims`: arithmetic behind the claims audit (risk reductions, data cuts, shares).
 - :mod:`helpers.plotting`: the book's single plotting style (KM curves, forest plots).
 - :mod:`helpers.formatting`: how numbers are written in the prose (through glue).
 

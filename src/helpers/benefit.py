@@ -396,7 +396,7 @@ def esmo_mcbs_form2a(endpoint: str, hr_ci_lower: float, median_control: float,
         below = _MAXIMAL_GRADE[form] - 1
         raise NotImplementedError(
             f"form {form} ({key}), control median {stratum}: the criterion for the maximal grade "
-            f"{_MAXIMAL_GRADE[form]} is not met (HR lower limit {hr_ci_lower}, median gain {gain} "
+            f"{_MAXIMAL_GRADE[form]} is not met (HR lower limit {format_number(hr_ci_lower, 2)}, median gain {format_number(gain, 2)} "
             f"months), and the thresholds for grades {below} to 1 could not be verified against "
             "a stored source")
     return pd.Series({

@@ -106,8 +106,9 @@ def esmo_grades(rows: pd.DataFrame) -> pd.DataFrame:
     """Preliminary ESMO-MCBS v1.1 grades (form 2a for OS, 2b for PFS/TTP) for randomised
     estimates that report the lower CI limit and both medians in months.
 
-    Rows the forms cannot grade with verified thresholds get ``grade`` "not graded" and the
-    reason; non-randomised rows are skipped with the reason that the scale does not apply.
+    Rows the forms cannot grade with verified thresholds, or whose CI includes 1 (no
+    significant benefit to grade), get ``grade`` "not graded" and the reason; non-randomised
+    rows are skipped with the reason that the scale does not apply.
     """
     out = []
     for effect_id, row in rows.iterrows():
@@ -122,9 +123,15 @@ def esmo_grades(rows: pd.DataFrame) -> pd.DataFrame:
             out.append({**base, "grade": "not graded",
                         "rule": "needs OS/PFS/TTP with the lower CI limit and both medians in months"})
             continue
+        if pd.notna(row["hr_ci_upper"]) and row["hr_ci_upper"] >= 1:
+            out.append({**base, "grade": "not graded",
+                        "rule": "the CI of the HR includes 1: the scale grades statistically significant benefit only"})
+            continue
         gain = benefit.median_gain(row["median_experimental"], row["median_control"])
         try:
-            grade = benefit.esmo_mcbs_form2a(row["endpoint"], row["hr_ci_lower"], row["median_control"], gain)
+            upper = None if pd.isna(row["hr_ci_upper"]) else float(row["hr_ci_upper"])
+            grade = benefit.esmo_mcbs_form2a(row["endpoint"], row["hr_ci_lower"], row["median_control"], gain,
+                                             hr_ci_upper=upper)
             out.append({**base, "grade": str(grade["preliminary_grade"]), "rule": grade["rule"]})
         except NotImplementedError as reason:
             out.append({**base, "grade": "not graded", "rule": str(reason)})
@@ -165,7 +172,7 @@ def implied_trial(row: pd.Series, seed: int, accrual: float = 24.0, follow_up: f
     """Pseudo-patients implied by one estimate's medians and arm sizes (an ILLUSTRATION).
 
     Uses :func:`helpers.simulate.simulate_trial` with the arm names of the row; arm sizes
-    default to ``default_n`` when the row does not report them (said in ``attrs['assumptions']``).
+    default to ``default_n`` when the row does not report them (``attrs['assumptions']['arm_sizes']``).
     Medians must be in months.
     """
     if row["median_unit"] != "months" or pd.isna(row["median_experimental"]) or pd.isna(row["median_control"]):
@@ -176,7 +183,9 @@ def implied_trial(row: pd.Series, seed: int, accrual: float = 24.0, follow_up: f
             str(row["arm_control"]): {"n": n_c, "median": float(row["median_control"])}}
     trial = simulate.simulate_trial(arms, accrual=accrual, follow_up=follow_up, seed=seed, shape=shape)
     if pd.isna(row["n_experimental"]) or pd.isna(row["n_control"]):
-        trial.attrs["assumptions"] = f"{trial.attrs.get('assumptions', '')}; arm sizes not reported, {default_n} assumed"
+        assumptions = dict(trial.attrs.get("assumptions", {}))
+        assumptions["arm_sizes"] = f"not reported; {default_n} per arm assumed"
+        trial.attrs["assumptions"] = assumptions
     return trial
 
 

@@ -1,0 +1,401 @@
+"""Benchmark :func:`helpers.reconstruct.guyot` against four R implementations on identical inputs.
+
+Usage, from the repository root (needs ``../shared/validation``, which is never committed)::
+
+    .venv/bin/python benchmarks/bench_reconstruction.py [--repeats 5] [--output PATH | --no-write]
+
+The inputs are those of ``../shared/validation/reconstruction-benchmark/inputs/manifest.csv``:
+five trials (GBSG2 and four kmdata trials), two digitizer-like variants each (``steps``: the foot
+of every drop; ``grid``: 250 noisy points), reconstructed from the numbers at risk alone
+(``nar``) and with the true event total (``nar+tot``). Every reconstruction is scored against
+the true rows with the definitions of ``peer-scores.txt`` (see :func:`score_trial`), which this
+script reproduces for the peers' own rows before anything else. It then prints our median
+scores beside each peer's, checks the issue's acceptance criteria, reconstructs the two real
+digitized trials (KEYNOTE-189, Bonner 2006), and writes the scores (no patient rows, no
+validation data) to ``benchmarks/reconstruction_results.csv``.
+
+Exit status: 0 when every acceptance criterion holds, 1 when one fails, 2 when the validation
+data are absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from lifelines import CoxPHFitter
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "validation"
+RESULTS = ROOT / "benchmarks" / "reconstruction_results.csv"
+OURS = "helpers.reconstruct"
+PEERS = ("IPDfromKM", "guyot_survivalnma", "kmdata_ipd", "reconstructKM")
+METRICS = ("abs_dlogHR", "max_abs_dmedian", "max_abs_dRMST", "sup_dKM", "d_events")
+#: KEYNOTE-189 overall survival, pembrolizumab vs placebo (Gandhi et al. NEJM 2018).
+KEYNOTE_PUBLISHED = {"hr": 0.49, "hr_lower": 0.38, "hr_upper": 0.64}
+#: The reconstructed HR must lie this close to the published one.
+KEYNOTE_HR_TOLERANCE = 0.02
+#: Our median time per arm must be at least this many times below IPDfromKM's.
+SPEED_FACTOR = 10.0
+#: Where the KM curves are compared: at least this many still at risk in the true rows.
+MIN_AT_RISK = 10
+
+
+# --------------------------------------------------------------------------- scoring
+def km_curve(durations, events) -> tuple[np.ndarray, np.ndarray]:
+    r"""Kaplan–Meier estimate :math:`\hat S(t) = \prod_{t_i \le t}(1 - d_i/n_i)` at its event times."""
+    durations = np.asarray(durations, dtype=float)
+    events = np.asarray(events, dtype=bool)
+    times = np.unique(durations[events])
+    at_risk = (durations[None, :] >= times[:, None]).sum(axis=1)
+    deaths = ((durations[None, :] == times[:, None]) & events[None, :]).sum(axis=1)
+    return times, np.cumprod(1.0 - deaths / at_risk)
+
+
+def survival_at(curve: tuple[np.ndarray, np.ndarray], x) -> np.ndarray:
+    """The right-continuous KM step function at times ``x`` (1 before the first event)."""
+    times, surv = curve
+    index = np.searchsorted(times, np.asarray(x, dtype=float), side="right") - 1
+    return np.where(index < 0, 1.0, surv[np.maximum(index, 0)])
+
+
+def median_time(curve: tuple[np.ndarray, np.ndarray]) -> float:
+    """Smallest time with :math:`\\hat S(t) \\le 0.5` (lifelines' median); ``inf`` if never."""
+    times, surv = curve
+    below = np.flatnonzero(surv <= 0.5)
+    return float(times[below[0]]) if below.size else np.inf
+
+
+def rmst(curve: tuple[np.ndarray, np.ndarray], horizon: float) -> float:
+    r"""Area under the KM step function from 0 to ``horizon``, :math:`\int_0^\tau \hat S(t)\,dt`."""
+    times, surv = curve
+    inside = times <= horizon
+    edges = np.concatenate([[0.0], times[inside], [horizon]])
+    levels = np.concatenate([[1.0], surv[inside]])
+    return float(np.sum(levels * np.diff(edges)))
+
+
+def cox_log_hr(arms: list[pd.DataFrame]) -> tuple[float, float]:
+    """Log hazard ratio of arm 1 versus arm 0 and its SE: lifelines ``CoxPHFitter`` defaults (Efron)."""
+    design = pd.concat([pd.DataFrame({"time": a["time"].to_numpy(), "event": a["event"].to_numpy(),
+                                      "x": float(i)}) for i, a in enumerate(arms)], ignore_index=True)
+    fitted = CoxPHFitter().fit(design, duration_col="time", event_col="event")
+    return float(fitted.params_["x"]), float(fitted.standard_errors_["x"])
+
+
+def score_trial(truth: list[pd.DataFrame], reconstructed: list[pd.DataFrame], horizon: float) -> dict:
+    r"""Score one trial's reconstruction (arms in manifest order, arm 0 the reference).
+
+    The definitions reproduce ``peer-scores.txt`` (checked by :func:`check_scorer`):
+
+    - ``HR_true``, ``HR_rec``: :math:`e^{\hat\beta}` of a one-covariate Cox model (arm 1 vs 0,
+      lifelines defaults, Efron ties); ``abs_dlogHR`` :math:`= |\hat\beta_{rec} - \hat\beta_{true}|`;
+      ``se_ratio`` :math:`= SE_{rec} / SE_{true}`.
+    - ``max_abs_dmedian``: the larger over arms of :math:`|m_{rec} - m_{true}|` (KM medians; 0
+      when both are not reached, ``inf`` when one is).
+    - ``max_abs_dRMST``: the larger over arms of :math:`|RMST_{rec}(\tau) - RMST_{true}(\tau)|`,
+      with :math:`\tau` the smaller of the two arms' last numbers-at-risk times.
+    - ``sup_dKM``: the larger over arms of :math:`\sup_t |\hat S_{rec}(t) - \hat S_{true}(t)|`
+      over the arm's true and reconstructed times at which at least 10 true patients are at risk.
+    - ``d_events``: reconstructed minus true events, both arms; ``n_rec``, ``n_true``: patients.
+    """
+    beta_true, se_true = cox_log_hr(truth)
+    beta_rec, se_rec = cox_log_hr(reconstructed)
+    d_median, d_rmst, sup = [], [], []
+    for true_arm, rec_arm in zip(truth, reconstructed):
+        true_curve = km_curve(true_arm["time"], true_arm["event"])
+        rec_curve = km_curve(rec_arm["time"], rec_arm["event"])
+        m_true, m_rec = median_time(true_curve), median_time(rec_curve)
+        d_median.append(0.0 if m_true == m_rec else abs(m_rec - m_true))
+        d_rmst.append(abs(rmst(rec_curve, horizon) - rmst(true_curve, horizon)))
+        grid = np.unique(np.concatenate([true_arm["time"].to_numpy(), rec_arm["time"].to_numpy()]))
+        true_times = true_arm["time"].to_numpy()
+        at_risk = (true_times[None, :] >= grid[:, None]).sum(axis=1)
+        grid = grid[at_risk >= MIN_AT_RISK]
+        sup.append(float(np.max(np.abs(survival_at(rec_curve, grid) - survival_at(true_curve, grid))))
+                   if grid.size else 0.0)
+    return {
+        "HR_true": float(np.exp(beta_true)), "HR_rec": float(np.exp(beta_rec)),
+        "abs_dlogHR": abs(beta_rec - beta_true), "se_ratio": se_rec / se_true,
+        "max_abs_dmedian": max(d_median), "max_abs_dRMST": max(d_rmst), "sup_dKM": max(sup),
+        "d_events": float(sum(int(r["event"].sum()) for r in reconstructed)
+                          - sum(int(t["event"].sum()) for t in truth)),
+        "n_rec": float(sum(len(r) for r in reconstructed)), "n_true": float(sum(len(t) for t in truth)),
+    }
+
+
+# --------------------------------------------------------------------------- inputs
+class Inputs:
+    """The benchmark's inputs, read once from ``reconstruction-benchmark/``."""
+
+    def __init__(self, shared: Path):
+        self.folder = shared / "reconstruction-benchmark"
+        self.manifest = pd.read_csv(self.folder / "inputs" / "manifest.csv")
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def read(self, name: str) -> pd.DataFrame:
+        if name not in self._cache:
+            self._cache[name] = pd.read_csv(self.folder / "inputs" / name)
+        return self._cache[name]
+
+    def trials(self) -> list[tuple[str, str, pd.DataFrame]]:
+        """``(dataset, variant, manifest rows in arm order)`` for every trial and variant."""
+        out = []
+        for (ds, variant), rows in self.manifest.groupby(["ds", "variant"], sort=False):
+            out.append((ds, variant, rows.sort_values("arm_index")))
+        return out
+
+    def horizon(self, rows: pd.DataFrame) -> float:
+        """RMST horizon: the smaller of the arms' last numbers-at-risk times."""
+        return float(min(self.read(r.nar)["time"].max() for r in rows.itertuples()))
+
+    def truth(self, rows: pd.DataFrame) -> list[pd.DataFrame]:
+        return [self.read(r.truth) for r in rows.itertuples()]
+
+
+def check_scorer(inputs: Inputs, peer: str | None = None) -> pd.DataFrame:
+    """Re-score the peers' reconstructions and compare with their published scores.
+
+    Returns one row per published score (``ok`` rows only) with the largest absolute difference
+    over :data:`METRICS`, ``HR_true``, ``HR_rec`` and ``se_ratio``.
+    """
+    published = pd.read_csv(inputs.folder / "peer-outputs" / "scores.csv")
+    published = published[published["status"] == "ok"]
+    if peer is not None:
+        published = published[published["peer"] == peer]
+    trials = {(ds, variant): rows for ds, variant, rows in inputs.trials()}
+    checks = []
+    for row in published.itertuples():
+        rows = trials[(row.ds, row.variant)]
+        tag = "nar+tot" if row.totals else "nar"
+        rec = [pd.read_csv(inputs.folder / "peer-outputs" / f"{row.peer}__{tag}__{row.ds}__{r.arm}__{row.variant}.csv")
+               for r in rows.itertuples()]
+        mine = score_trial(inputs.truth(rows), rec, inputs.horizon(rows))
+        differences = [abs(mine[k] - getattr(row, k)) if np.isfinite(getattr(row, k)) else
+                       (0.0 if mine[k] == getattr(row, k) else np.inf)
+                       for k in (*METRICS, "HR_true", "HR_rec", "se_ratio")]
+        checks.append({"ds": row.ds, "variant": row.variant, "peer": row.peer, "totals": row.totals,
+                       "max_abs_difference": max(differences)})
+    return pd.DataFrame(checks)
+
+
+# --------------------------------------------------------------------------- running ours
+def run_ours(inputs: Inputs, repeats: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reconstruct every input with and without totals; return (scores per trial, ms per arm)."""
+    from helpers.reconstruct import guyot
+
+    scores, timings = [], []
+    for ds, variant, rows in inputs.trials():
+        for totals in (False, True):
+            reconstructed, ms = [], []
+            for r in rows.itertuples():
+                coords, table = inputs.read(r.coords), inputs.read(r.nar)
+                total = int(r.events) if totals else None
+                guyot(coords, table, total)  # warm-up, as the peers' interpreter start is excluded
+                runs = []
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    rec = guyot(coords, table, total)
+                    runs.append(time.perf_counter() - start)
+                reconstructed.append(rec)
+                ms.append(1000 * float(np.median(runs)))
+                timings.append({"ds": ds, "arm": r.arm, "variant": variant, "totals": totals,
+                                "ms_per_arm": ms[-1]})
+            row = {"ds": ds, "variant": variant, "peer": OURS, "totals": totals, "status": "ok"}
+            row.update(score_trial(inputs.truth(rows), reconstructed, inputs.horizon(rows)))
+            row["runtime_ms"] = sum(ms)
+            scores.append(row)
+    return pd.DataFrame(scores), pd.DataFrame(timings)
+
+
+def peer_timings(inputs: Inputs) -> pd.DataFrame:
+    """The peers' per-arm times (median of 5 runs each), from ``peer-outputs/timings.csv``."""
+    table = pd.read_csv(inputs.folder / "peer-outputs" / "timings.csv")
+    table = table[table["error"].fillna("") == ""].copy()
+    table["variant"] = table["coords"].str.extract(r"__(steps|grid)__coords\.csv$", expand=False)
+    table["ms_per_arm"] = 1000 * table["median_s"]
+    return table.rename(columns={"peer": "implementation"})[["implementation", "totals", "variant", "ms_per_arm"]]
+
+
+def summarise(ours: pd.DataFrame, peers: pd.DataFrame, our_times: pd.DataFrame,
+              their_times: pd.DataFrame) -> pd.DataFrame:
+    """Median of each score over datasets, per variant, totals and implementation (tidy)."""
+    scores = pd.concat([ours, peers], ignore_index=True)
+    scores = scores[scores["status"] == "ok"].rename(columns={"peer": "implementation"})
+    long = scores.melt(id_vars=["implementation", "variant", "totals", "ds"], value_vars=list(METRICS),
+                       var_name="statistic")
+    summary = (long.groupby(["variant", "totals", "implementation", "statistic"], sort=False)
+               .agg(value=("value", "median"), datasets=("ds", "nunique")).reset_index())
+    times = pd.concat([our_times.assign(implementation=OURS), their_times], ignore_index=True)
+    time_summary = (times.groupby(["variant", "totals", "implementation"], sort=False)
+                    .agg(value=("ms_per_arm", "median"), datasets=("ms_per_arm", "size")).reset_index()
+                    .assign(statistic="ms_per_arm"))
+    time_summary = time_summary.merge(summary[["variant", "totals", "implementation"]].drop_duplicates(),
+                                      on=["variant", "totals", "implementation"])
+    combined = pd.concat([summary, time_summary], ignore_index=True)
+    combined["datasets"] = combined["datasets"].where(combined["statistic"] != "ms_per_arm")
+    return combined
+
+
+def criteria(ours: pd.DataFrame, peers: pd.DataFrame, our_times: pd.DataFrame,
+             their_times: pd.DataFrame) -> list[tuple[str, bool]]:
+    """The issue's acceptance criteria on the benchmark inputs, as (description, passed).
+
+    Accuracy: for |Δ log HR| and sup |ΔS|, in each variant and totals setting, our median is no
+    worse than each peer's, both taken over the data sets that peer reconstructed. Speed: our
+    median time per arm is at least :data:`SPEED_FACTOR` times below IPDfromKM's.
+    """
+    results = []
+    peers = peers[peers["status"] == "ok"]
+    for metric in ("abs_dlogHR", "sup_dKM"):
+        for (variant, totals), group in peers.groupby(["variant", "totals"]):
+            worst_margin, detail = np.inf, []
+            for peer, theirs in group.groupby("peer"):
+                mine = ours[(ours["variant"] == variant) & (ours["totals"] == totals)
+                            & ours["ds"].isin(theirs["ds"])]
+                ours_median, their_median = mine[metric].median(), theirs[metric].median()
+                worst_margin = min(worst_margin, their_median - ours_median)
+                detail.append(f"{peer} {their_median:.4f}")
+            ours_all = ours[(ours["variant"] == variant) & (ours["totals"] == totals)][metric].median()
+            results.append((f"median {metric}, {variant}, {'nar+tot' if totals else 'nar'}: ours "
+                            f"{ours_all:.4f} <= every peer on the same datasets ({', '.join(detail)})",
+                            bool(worst_margin >= 0)))
+    ipd = their_times[their_times["implementation"] == "IPDfromKM"]["ms_per_arm"].median()
+    mine = our_times["ms_per_arm"].median()
+    results.append((f"median time per arm: ours {mine:.2f} ms <= IPDfromKM {ipd:.1f} ms / {SPEED_FACTOR:g}",
+                    bool(mine * SPEED_FACTOR <= ipd)))
+    return results
+
+
+# --------------------------------------------------------------------------- real digitized curves
+def real_trials(shared: Path) -> pd.DataFrame:
+    """Cox HR (with 95% CI) of KEYNOTE-189 and Bonner 2006, ours and the peers' reconstructions."""
+    from helpers import survival
+    from helpers.reconstruct import reconstruct_trial
+
+    folder = shared / "digitized"
+    real = shared / "reconstruction-benchmark" / "peer-outputs-real"
+    keynote = reconstruct_trial({
+        "placebo": {"coords": pd.read_csv(folder / "keynote189_pbo_clicks.csv"),
+                    "at_risk": pd.read_csv(folder / "keynote189_pbo_nar.csv")},
+        "pembrolizumab": {"coords": pd.read_csv(folder / "keynote189_pembro_clicks.csv"),
+                          "at_risk": pd.read_csv(folder / "keynote189_pembro_nar.csv")},
+    })
+    nrisk = pd.read_csv(folder / "radiation_nrisk.csv")
+    bonner_arms = {}
+    for arm, column in (("radiotherapy", "nrisk_radio"), ("radiotherapy+cetuximab", "nrisk_radioplus")):
+        name = "radio" if arm == "radiotherapy" else "radioplus"
+        coords = pd.read_csv(folder / f"radiation_{name}_coords.csv")
+        coords["surv"] = coords["surv"] / 100  # published in percent
+        bonner_arms[arm] = {"coords": coords, "at_risk": nrisk[["trisk", column]]}
+    bonner = reconstruct_trial(bonner_arms)
+    rows = []
+    for benchmark, ours, prefix, labels in (
+            ("KEYNOTE-189 OS", keynote, "keynote189", ("placebo", "pembrolizumab")),
+            ("Bonner 2006 LRC", bonner, "radiation", ("radiotherapy", "radiotherapy+cetuximab"))):
+        candidates = {OURS: ours}
+        for peer in PEERS:
+            path = real / f"{prefix}__{peer}.csv"
+            if path.exists():
+                theirs = pd.read_csv(path)
+                candidates[peer] = pd.DataFrame({"time": theirs["time"], "event": theirs["event"],
+                                                 "arm": np.where(theirs["trt"] == 1, labels[1], labels[0])})
+        for implementation, data in candidates.items():
+            result, _ = survival.cox_hazard_ratio(data, "time", "event", "arm", labels[1])
+            for statistic in ("hr", "hr_lower", "hr_upper"):
+                rows.append({"benchmark": benchmark, "variant": "real", "totals": False,
+                             "implementation": implementation, "statistic": statistic,
+                             "value": float(result[statistic]), "datasets": 1.0})
+    return pd.DataFrame(rows)
+
+
+def keynote_criterion(real: pd.DataFrame) -> tuple[str, bool]:
+    """Our KEYNOTE-189 HR within 0.02 of the published 0.49, CI overlapping 0.38-0.64."""
+    mine = real[(real["benchmark"] == "KEYNOTE-189 OS") & (real["implementation"] == OURS)]
+    values = dict(zip(mine["statistic"], mine["value"]))
+    close = abs(values["hr"] - KEYNOTE_PUBLISHED["hr"]) <= KEYNOTE_HR_TOLERANCE
+    overlap = values["hr_lower"] <= KEYNOTE_PUBLISHED["hr_upper"] and values["hr_upper"] >= KEYNOTE_PUBLISHED["hr_lower"]
+    return (f"KEYNOTE-189: HR {values['hr']:.3f} ({values['hr_lower']:.3f}-{values['hr_upper']:.3f}) within "
+            f"{KEYNOTE_HR_TOLERANCE} of published 0.49, CI overlapping 0.38-0.64", bool(close and overlap))
+
+
+# --------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per arm (median kept; default 5)")
+    parser.add_argument("--shared", type=Path, default=SHARED, help="the validation folder (default ../shared/validation)")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="results CSV (default benchmarks/reconstruction_results.csv)")
+    parser.add_argument("--no-write", action="store_true", help="print only; do not write the results CSV")
+    args = parser.parse_args(argv)
+
+    if not (args.shared / "reconstruction-benchmark" / "inputs" / "manifest.csv").exists():
+        print(f"Validation data not found at {args.shared} (expected reconstruction-benchmark/inputs/"
+              f"manifest.csv there). The benchmark needs ../shared/validation next to the repository; "
+              f"it is never committed. Nothing was run.", file=sys.stderr)
+        return 2
+
+    inputs = Inputs(args.shared)
+    check = check_scorer(inputs)
+    worst = check["max_abs_difference"].max()
+    print(f"Scorer check: re-scored {len(check)} published peer scores from their rows; largest "
+          f"difference {worst:.2e} ({'reproduced' if worst < 1e-6 else 'NOT reproduced'}).")
+
+    ours, our_times = run_ours(inputs, args.repeats)
+    peers = pd.read_csv(inputs.folder / "peer-outputs" / "scores.csv")
+    their_times = peer_timings(inputs)
+    summary = summarise(ours, peers, our_times, their_times).assign(benchmark="5 trials x 2 digitizers")
+    real = real_trials(args.shared)
+
+    pd.set_option("display.width", 160)
+    print("\nPer trial (ours):")
+    print(ours[["ds", "variant", "totals", "HR_true", "HR_rec", *METRICS, "runtime_ms"]].round(4).to_string(index=False))
+    wide = summary.pivot_table(index=["variant", "totals", "implementation"], columns="statistic",
+                               values="value", sort=False)[[*METRICS, "ms_per_arm"]]
+    print("\nMedian over datasets (ours first in each block; ms_per_arm = median time per arm):")
+    print(wide.round(4).to_string())
+    print("\nReal digitized curves (Cox HR, 95% CI):")
+    print(real.pivot_table(index=["benchmark", "implementation"], columns="statistic", values="value",
+                           sort=False).round(3).to_string())
+
+    checks = criteria(ours, peers, our_times, their_times) + [keynote_criterion(real)]
+    checks.insert(0, ("scorer reproduces every published peer score (to 1e-6)", bool(worst < 1e-6)))
+    print("\nAcceptance criteria:")
+    for name, passed in checks:
+        print(f"  [{'PASS' if passed else 'FAIL'}] {name}")
+    print(f"  (median time per arm over all {len(our_times)} runs: {our_times['ms_per_arm'].median():.2f} ms)")
+
+    if not args.no_write:
+        results = pd.concat([summary, real], ignore_index=True)
+        results["inputs"] = np.where(results["totals"], "nar+tot", "nar")
+        results["datasets"] = results["datasets"].astype("Int64")
+        results = results[["benchmark", "variant", "inputs", "implementation", "statistic", "value", "datasets"]]
+        try:
+            interpreter = Path(sys.executable).relative_to(ROOT).as_posix()
+        except ValueError:
+            interpreter = "python"
+        command = f"{interpreter} benchmarks/bench_reconstruction.py" + (
+            " " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])) if
+            (argv if argv is not None else sys.argv[1:]) else "")
+        header = (f"# Scores of helpers.reconstruct.guyot and four R implementations: medians over data sets "
+                  f"(datasets = how many), ms_per_arm = median time per arm, hr* = Cox HR and 95% CI of the "
+                  f"real curves; inputs nar = numbers at risk, nar+tot = plus total events. No patient rows.\n"
+                  f"# Produced by: {command}\n"
+                  f"# Date: {dt.date.today().isoformat()}; Python {platform.python_version()}, "
+                  f"{platform.machine()}; read with pandas.read_csv(path, comment='#').\n")
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        with open(args.output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(header)
+            results.to_csv(handle, index=False, float_format="%.6g", lineterminator="\n")
+        print(f"\nWrote {args.output}")
+    return 0 if all(passed for _, passed in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""The built book as a reader sees it: every page opened in headless Chromium, offline.
+
+Run after a build (``make browser-test`` follows ``make strict-book`` in ``make test``). CI
+installs Debian's ``chromium`` and sets ``BCLM_REQUIRE_BROWSER=1``, so there the test cannot
+skip; on a machine without Chromium it skips with a message saying what to install.
+Screenshots at desktop and phone widths are written to ``_build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+WIDTHS = {"desktop": 1280, "phone": 390}
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    return [f"{p}.html" for p in pages]
+
+
+PAGES = toc_pages()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (HTML / "index.html").exists():
+        pytest.fail(f"{HTML} has no built book: run `make strict-book` (or `make book`) first")
+    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if executable is None:
+        message = "Chromium not found: install Debian's `chromium` package to run the browser test"
+        if os.environ.get("BCLM_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=FLAGS)
+        yield instance
+        instance.close()
+
+
+def open_page(browser, page_path: str, width: int):
+    context = browser.new_context(viewport={"width": width, "height": 900}, device_scale_factor=1)
+    page = context.new_page()
+    log = {"console_errors": [], "page_errors": [], "remote": []}
+    page.on("console", lambda m: log["console_errors"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: log["page_errors"].append(str(e)))
+
+    def block_network(route):
+        log["remote"].append(route.request.url)
+        route.abort()
+
+    page.route(re.compile(r"^https?://"), block_network)  # the book must work with no network
+    page.goto((HTML / page_path).as_uri())
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)  # MathJax typesets after load
+    return context, page, log
+
+
+def _ids_in(path: Path) -> set[str]:
+    return set(re.findall(r'\sid="([^"]+)"', path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_page_renders_offline_with_working_images_links_maths_and_glue(browser, page_path):
+    context, page, log = open_page(browser, page_path, WIDTHS["desktop"])
+    try:
+        main = page.locator("main").inner_text()
+        assert page.title() and len(main) > 200, "page did not render"
+        assert log["page_errors"] == [], log["page_errors"]
+        assert log["console_errors"] == [], log["console_errors"]
+        assert log["remote"] == [], f"page requested the network: {log['remote']}"
+        images = page.evaluate("""Array.from(document.querySelectorAll('main img')).map(i => (
+            {src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0, alt: (i.alt || '').trim()}))""")
+        assert all(i["ok"] for i in images), [i["src"] for i in images if not i["ok"]]
+        assert all(i["alt"] for i in images), f"images without alt text: {[i['src'] for i in images if not i['alt']]}"
+        prose = page.evaluate("""(() => { const m = document.querySelector('main').cloneNode(true);
+            m.querySelectorAll('pre, code').forEach(e => e.remove()); return m.innerText; })()""")
+        assert "{glue" not in prose and "glue key" not in prose.lower(), "unresolved glue in the page"
+        if page.locator("main .math").count():
+            assert page.locator("main mjx-container").count() > 0, "maths not typeset (MathJax missing?)"
+        links = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
+        here = HTML / page_path
+        broken = []
+        for href in links:
+            parsed = urlparse(href)
+            if parsed.scheme in ("http", "https", "mailto") or href.startswith("javascript:"):
+                continue
+            target = here if not parsed.path else (here.parent / unquote(parsed.path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(href)
+            elif parsed.fragment and target.suffix == ".html" and parsed.fragment not in _ids_in(target):
+                broken.append(href)
+        assert broken == [], f"internal links that do not resolve: {broken}"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{page_path.replace('/', '__')[:-5]}__desktop.png"), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_page_is_readable_at_phone_width(browser, page_path):
+    context, page, _ = open_page(browser, page_path, WIDTHS["phone"])
+    try:
+        # Wide tables and code scroll inside their own boxes; the page itself must not.
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 2, f"page scrolls sideways by {overflow}px at {WIDTHS['phone']}px"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{page_path.replace('/', '__')[:-5]}__phone.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_search_works_offline(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.route(re.compile(r"^https?://"), lambda route: route.abort())
+    page.goto((HTML / "search.html").as_uri() + "?q=hazard")
+    page.wait_for_selector("#search-results ul li, .search li", timeout=10000)
+    results = page.locator("#search-results li, .search li").count()
+    context.close()
+    assert results > 0, "search returned nothing for 'hazard'"
