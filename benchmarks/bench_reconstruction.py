@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter
 
+from helpers import reconstruct
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "validation"
 RESULTS = ROOT / "benchmarks" / "reconstruction_results.csv"
@@ -49,21 +51,8 @@ MIN_AT_RISK = 10
 
 
 # --------------------------------------------------------------------------- scoring
-def km_curve(durations, events) -> tuple[np.ndarray, np.ndarray]:
-    r"""Kaplan–Meier estimate :math:`\hat S(t) = \prod_{t_i \le t}(1 - d_i/n_i)` at its event times."""
-    durations = np.asarray(durations, dtype=float)
-    events = np.asarray(events, dtype=bool)
-    times = np.unique(durations[events])
-    at_risk = (durations[None, :] >= times[:, None]).sum(axis=1)
-    deaths = ((durations[None, :] == times[:, None]) & events[None, :]).sum(axis=1)
-    return times, np.cumprod(1.0 - deaths / at_risk)
-
-
-def survival_at(curve: tuple[np.ndarray, np.ndarray], x) -> np.ndarray:
-    """The right-continuous KM step function at times ``x`` (1 before the first event)."""
-    times, surv = curve
-    index = np.searchsorted(times, np.asarray(x, dtype=float), side="right") - 1
-    return np.where(index < 0, 1.0, surv[np.maximum(index, 0)])
+# One home for the KM step function: the same code scores the book's round trips.
+km_curve, survival_at = reconstruct.km_steps, reconstruct.km_value_at
 
 
 def median_time(curve: tuple[np.ndarray, np.ndarray]) -> float:
