@@ -27,9 +27,6 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from lifelines.datasets import load_gbsg2 as _lifelines_gbsg2
-
-from helpers.survival import days_to
 
 __all__ = [
     "DataValidationError",
@@ -700,7 +697,13 @@ def load_gbsg2(time_unit: str = "months") -> pd.DataFrame:
         The original columns plus ``time_<unit>`` (time converted from days), ``event``
         (1 = recurrence or death, 0 = censored) and ``hormone_therapy`` (``"yes"``/``"no"``).
     """
-    df = _lifelines_gbsg2()
+    # Imported here: lifelines takes about a second to import, and pages that only read the
+    # evidence tables should not pay for it.
+    from lifelines.datasets import load_gbsg2 as lifelines_gbsg2
+
+    from helpers.survival import days_to
+
+    df = lifelines_gbsg2()
     df[f"time_{time_unit}"] = days_to(df["time"], time_unit)
     df["event"] = df["cens"].astype(int)
     df["hormone_therapy"] = df["horTh"].astype(str)
