@@ -845,9 +845,10 @@ def simulate_digitizing(durations, events, kind: str = "ideal", seed: int | None
 
 def at_risk_table(durations, every: float = 6.0) -> pd.DataFrame:
     """Numbers at risk every ``every`` time units up to the last follow-up, as printed under a KM plot."""
+    from helpers.survival import numbers_at_risk  # one definition of "at risk" for the book
+
     times = np.arange(0.0, np.max(durations), every)
-    counts = (np.asarray(durations, float)[None, :] >= times[:, None]).sum(axis=1)
-    return pd.DataFrame({"time": times, "n_at_risk": counts})
+    return pd.DataFrame({"time": times, "n_at_risk": numbers_at_risk(durations, times)})
 
 
 def curve_distance(truth: pd.DataFrame, rows: pd.DataFrame, min_at_risk: int = 10) -> float:
