@@ -131,3 +131,48 @@ def test_book_config_follows_the_house_rules():
     assert "references.bib" in CONFIG["bibtex_bibfiles"]
     for path in CONFIG["bibtex_bibfiles"]:
         assert (ROOT / path).is_file(), path
+
+
+_MISSING_SHOWN = re.compile(r"(?<![\w-])(nan|NaN|<NA>|&lt;NA&gt;)(?![\w-])")
+
+
+def test_missing_marker_detector_finds_pandas_missing_values_only():
+    assert _MISSING_SHOWN.search("'nan vs nan <NA>'")
+    assert _MISSING_SHOWN.search("<td>&lt;NA&gt;</td>")
+    assert not _MISSING_SHOWN.search("financial, nano-particles, Nancy, not reported, –")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_no_glued_value_or_table_cell_shows_a_missing_marker(path):
+    # A blank cell in data/ must read "not reported" or "–" in the book, never pandas' nan/<NA>.
+    nb = nbformat.read(path, as_version=4)
+    shown = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            for mime, value in output.get("data", {}).items():
+                if mime.endswith("text/plain") and "papermill.record" in mime or mime == "text/html":
+                    text = "".join(value) if isinstance(value, list) else str(value)
+                    shown += [f"cell {index} ({mime}): …{text[max(0, m.start() - 60):m.end() + 20]}…"
+                              for m in _MISSING_SHOWN.finditer(text)]
+    assert not shown, "\n".join(shown)
+
+
+def glossary_terms() -> list[str]:
+    """The terms defined in glossary.md (a MyST glossary: each term is an unindented line)."""
+    text = (ROOT / "glossary.md").read_text()
+    block = re.search(r"```\{glossary\}\n(.*?)\n```", text, re.S)
+    assert block, "glossary.md has no {glossary} block"
+    return [line.strip() for line in block.group(1).splitlines() if line.strip() and not line.startswith(" ")]
+
+
+def test_every_glossary_term_is_linked_from_a_lesson():
+    linked = set()
+    for path in LESSONS:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                for target in re.findall(r"\{term\}`([^`]*)`", cell.source):
+                    explicit = re.search(r"<([^>]+)>$", target)
+                    linked.add((explicit.group(1) if explicit else target).strip().lower())
+    unlinked = [t for t in glossary_terms() if t.lower() not in linked]
+    assert not unlinked, f"glossary terms no lesson links with {{term}}: {unlinked}"

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import data, effects, survival
+from scipy import stats
+
+from helpers import data, effects, meta, survival
 
 DETERMINISTIC = settings(derandomize=True, max_examples=200, deadline=None)
 
@@ -212,3 +214,53 @@ EXPLAINED_INCONSISTENCIES = {
     "emerald_pfs_esr1_cdk46i_ge12m_post_hoc", "paloma3_pfs_liver_metastases_post_hoc",
     "monarch2_os_visceral_first_line_exploratory",
 }
+
+
+def test_explain_inconsistency_reads_each_check_once():
+    rows = pd.DataFrame([
+        _row(effect_id="one_sided", hr=0.746, hr_ci_lower=0.517, hr_ci_upper=1.078, p_value=0.059),
+        _row(effect_id="other_test", hr=0.48, hr_ci_lower=0.30, hr_ci_upper=0.77, p_value=0.2),
+        _row(effect_id="asymmetric", hr=0.47, hr_ci_lower=0.20, hr_ci_upper=0.79),
+        _row(effect_id="hazards", hr=0.5, hr_ci_lower=0.4, hr_ci_upper=0.62, median_experimental=20.0,
+             median_control=5.0),
+        _row(effect_id="events", hr=0.8, hr_ci_lower=0.66, hr_ci_upper=0.97, events_experimental=50.0,
+             events_control=60.0),
+    ])
+    checks = effects.check_consistency(rows)
+    explained = checks.assign(why=effects.explain_inconsistency(checks))
+    flagged = explained[explained["verdict"] == "inconsistent"].set_index(["effect_id", "check"])["why"]
+    assert flagged[("one_sided", "CI ↔ p")].startswith("the p-value equals a one-sided p")
+    assert flagged[("other_test", "CI ↔ p")] == "p-value larger than the interval implies: probably a different test"
+    assert flagged[("asymmetric", "CI symmetry (log scale)")].startswith("interval not centred")
+    assert flagged[("hazards", "medians ↔ HR")].startswith("hazards not constant")
+    assert flagged[("events", "events ↔ CI width")].startswith("interval width does not match the events")
+    assert (explained.loc[explained["verdict"] != "inconsistent", "why"] == "").all()
+
+
+def test_explain_inconsistency_refuses_an_unknown_check():
+    checks = effects.check_consistency(pd.DataFrame([_row(hr=0.48, hr_ci_lower=0.30, hr_ci_upper=0.77, p_value=0.2)]))
+    checks.loc[checks["verdict"] == "inconsistent", "check"] = "new check"
+    with pytest.raises(ValueError, match="no explanation for the check 'new check'"):
+        effects.explain_inconsistency(checks)
+
+
+def test_interaction_test_against_hand_computation():
+    # HR 0.5 (0.25-1.0) and HR 1.0 (0.5-2.0): both SE = ln 4 / (2 z); d = ln 0.5.
+    z95 = effects.z_for_level(0.95)
+    se = math.log(4) / (2 * z95) * math.sqrt(2)
+    result = effects.interaction_test(0.5, 0.25, 1.0, 1.0, 0.5, 2.0)
+    assert result["ratio_of_hrs"] == pytest.approx(0.5, abs=1e-12)
+    assert result["z"] == pytest.approx(math.log(0.5) / se, abs=1e-12)
+    assert result["lower"] == pytest.approx(math.exp(math.log(0.5) - z95 * se), abs=1e-12)
+    assert result["p"] == pytest.approx(2 * stats.norm.sf(abs(math.log(0.5)) / se), abs=1e-15)
+
+
+def test_interaction_test_equals_cochran_q_of_two_estimates_against_meta_pool():
+    # For two estimates Cochran's Q of a common-effect pool is z² of their difference; meta.pool
+    # is itself checked against R metafor in test_meta.py.
+    a, b = (0.62, 0.45, 0.85), (0.91, 0.70, 1.18)
+    result = effects.interaction_test(*a, *b)
+    pooled = meta.pool(np.log([a[0], b[0]]), [effects.se_from_ci(a[1], a[2]), effects.se_from_ci(b[1], b[2])],
+                       method="FE")
+    assert result["z"] ** 2 == pytest.approx(pooled.q, abs=1e-12)
+    assert result["p"] == pytest.approx(pooled.q_p, abs=1e-12)

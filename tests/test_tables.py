@@ -46,3 +46,32 @@ def test_sources_table_links_doi_and_pubmed(evidence):
     table = tables.sources_table(evidence)
     row = table[table["source"] == "zou2025_breast_pubmed"].iloc[0]
     assert "https://pubmed.ncbi.nlm.nih.gov/39808955/" in row["identifiers"]
+
+
+def test_hr_text_keeps_the_printed_digits(evidence):
+    # PHOEBE OS: "(HR, 0.69; 95% CI, 0.48-0.98 ...)" in the quote.
+    assert tables.hr_text(evidence, "phoebe_os_itt_updated") == "0.69 (95% CI 0.48–0.98)"
+    assert tables.hr_text(evidence, "phoebe_os_itt_updated", label=True) == "HR 0.69 (95% CI 0.48–0.98)"
+    assert tables.hr_text(evidence, "aarts2021_ma_os_hai_pooled") == "not reported"
+
+
+def test_medians_text_says_not_reached_only_when_the_quote_does(evidence):
+    # "The median OS was not reached for pyrotinib and was 26.9 months in the lapatinib group"
+    assert tables.medians_text(evidence, "phoebe_os_itt_updated") == "not reached vs 26.9 months"
+    # A pooled single-arm median: the blank control is "not reported", never "not reached".
+    assert tables.medians_text(evidence, "aarts2021_ma_os_hai_pooled") == "7.9 months vs not reported"
+
+
+def test_prose_helpers_name_an_unknown_effect(evidence):
+    with pytest.raises(KeyError, match="no effect 'nope' in data/effects.csv"):
+        tables.hr_text(evidence, "nope")
+
+
+def test_to_html_shows_every_missing_cell_as_a_dash():
+    import pandas as pd
+
+    frame = pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "name": pd.array(["x", None], dtype="string"),
+                          "hr": [0.5, float("nan")], "other": [None, "y"]})
+    cells = str(tables.to_html(frame).data)
+    assert "NA" not in cells and "nan" not in cells and "None" not in cells
+    assert cells.count("<td>–</td>") == 4

@@ -8,6 +8,8 @@ References
 ----------
 Altman DG, Bland JM. How to obtain the confidence interval from a P value. BMJ 2011;343:d2090.
 Altman DG, Bland JM. How to obtain the P value from a confidence interval. BMJ 2011;343:d2304.
+Altman DG, Bland JM. Interaction revisited: the difference between two estimates. BMJ
+2003;326:219.
 Schoenfeld D. The asymptotic properties of nonparametric tests for comparing survival
 distributions. Biometrika 1981;68:316-9.
 Tierney JF, Stewart LA, Ghersi D, Burdett S, Sydes MR. Practical methods for incorporating
@@ -35,6 +37,8 @@ __all__ = [
     "rounding_interval",
     "check_consistency",
     "consistency_summary",
+    "explain_inconsistency",
+    "interaction_test",
     "EVENTS_MODEL_TOLERANCE",
 ]
 
@@ -387,3 +391,93 @@ def consistency_summary(checks: pd.DataFrame) -> pd.DataFrame:
         if verdict not in table.columns:
             table[verdict] = 0
     return table[["consistent", "inconsistent", "not_checkable"]]
+
+
+def explain_inconsistency(checks: pd.DataFrame) -> pd.Series:
+    """The most likely reason for each verdict of :func:`check_consistency`, in a sentence.
+
+    One place decides how an inconsistent check is read, so that every chapter explains the
+    same finding the same way:
+
+    - **CI ↔ p** matching a one-sided p: the p-value is half the two-sided value the interval
+      implies, which is what a one-sided p is (the quote does not say so);
+    - **CI ↔ p** otherwise: the p-value comes from another test than the interval (e.g. a
+      stratified log-rank test beside a Cox interval); the direction is stated;
+    - **medians ↔ HR**: the hazards are not constant, so the ratio of medians is not the HR;
+    - **CI symmetry (log scale)**: the interval is not centred on the estimate in the source
+      (often a secondary or subgroup report, or an interval from another model);
+    - **events ↔ CI width**: the interval is wider or narrower than the events allow
+      (stratification, unequal follow-up, or an extraction error).
+
+    Parameters
+    ----------
+    checks
+        Rows returned by :func:`check_consistency` (any subset).
+
+    Returns
+    -------
+    pandas.Series
+        Same index as ``checks``; an empty string where the verdict is not ``inconsistent``.
+
+    Raises
+    ------
+    ValueError
+        For a check name this function does not know (a new check needs its explanation here).
+    """
+    required = {"check", "verdict", "detail", "reported_lower", "reported_upper", "compatible_lower",
+                "compatible_upper"}
+    missing = sorted(required - set(checks.columns))
+    if missing:
+        raise KeyError(f"explain_inconsistency needs the columns {missing} (as returned by check_consistency)")
+
+    def explain(row: pd.Series) -> str:
+        if row["verdict"] != "inconsistent":
+            return ""
+        if row["check"] == "CI ↔ p":
+            if "one-sided p" in row["detail"]:
+                return "the p-value equals a one-sided p; the quote does not say it is one-sided"
+            smaller = row["reported_upper"] < row["compatible_lower"]
+            return (f"p-value {'smaller' if smaller else 'larger'} than the interval implies"
+                    f"{', even one-sided' if smaller else ''}: probably a different test")
+        if row["check"] == "medians ↔ HR":
+            return "hazards not constant: the medians imply a different effect than the Cox model"
+        if row["check"] == "CI symmetry (log scale)":
+            return "interval not centred on the estimate in the source (secondary or subgroup report)"
+        if row["check"] == "events ↔ CI width":
+            return ("interval width does not match the events: stratification, unequal follow-up "
+                    "or an extraction error")
+        raise ValueError(f"explain_inconsistency: no explanation for the check {row['check']!r} "
+                         f"(effect {row.get('effect_id', '?')})")
+
+    return checks.apply(explain, axis=1).astype(str) if len(checks) else pd.Series([], dtype=str)
+
+
+def interaction_test(hr_a: float, lower_a: float, upper_a: float, hr_b: float, lower_b: float,
+                     upper_b: float, level: float = 0.95) -> pd.Series:
+    r"""Test of interaction: do two independent subgroups have the same hazard ratio?
+
+    The ratio of the two hazard ratios is estimated on the log scale (Altman & Bland 2003):
+
+    .. math::
+
+        d = \ln \mathrm{HR}_A - \ln \mathrm{HR}_B, \qquad
+        SE(d) = \sqrt{SE_A^2 + SE_B^2}, \qquad z = d / SE(d),
+
+    with each SE recovered from its interval (:func:`se_from_ci`), a two-sided normal p-value,
+    and the interval :math:`\exp(d \pm z_{level}\,SE(d))`. For two estimates this is the same
+    test as Cochran's Q of a common-effect meta-analysis (:math:`Q = z^2`, one degree of
+    freedom). It is valid only for *disjoint* subgroups (e.g. visceral versus non-visceral),
+    not for a subgroup against the whole population that contains it.
+
+    Returns
+    -------
+    pandas.Series
+        ``ratio_of_hrs``, ``lower``, ``upper``, ``z`` and ``p`` (two-sided).
+    """
+    for name, value in (("hr_a", hr_a), ("hr_b", hr_b)):
+        _check_positive(name, value)
+    se = math.hypot(se_from_ci(lower_a, upper_a, level), se_from_ci(lower_b, upper_b, level))
+    d = math.log(hr_a) - math.log(hr_b)
+    z = z_for_level(level)
+    return pd.Series({"ratio_of_hrs": math.exp(d), "lower": math.exp(d - z * se), "upper": math.exp(d + z * se),
+                      "z": d / se, "p": _two_sided_p(abs(d), se)})

@@ -15,7 +15,7 @@ from IPython.display import HTML
 
 from helpers.data import Evidence
 
-__all__ = ["link", "sources_table", "studies_table", "evidence_table", "to_html"]
+__all__ = ["link", "sources_table", "studies_table", "evidence_table", "hr_text", "medians_text", "to_html"]
 
 _DESIGN_LABELS = {
     "rct": "randomised trial", "retrospective_cohort": "retrospective cohort",
@@ -87,6 +87,49 @@ def _hr_text(row: pd.Series) -> str:
     return f"{row['hr']:g} ({row['hr_ci_lower']:g}–{row['hr_ci_upper']:g})"
 
 
+def _printed_row(evidence: Evidence, effect_id: str) -> pd.Series:
+    if effect_id not in evidence.effects_printed.index:
+        raise KeyError(f"no effect {effect_id!r} in data/effects.csv (column effect_id)")
+    return evidence.effects_printed.loc[effect_id]
+
+
+def hr_text(evidence: Evidence, effect_id: str, *, label: bool = False) -> str:
+    """A hazard ratio and its interval for prose, exactly as the source printed them.
+
+    ``"0.69 (95% CI 0.48–0.98)"``; ``"0.69 (no interval reported)"`` when only the estimate
+    was printed; ``"not reported"`` when there is none. ``label=True`` prefixes ``"HR "``.
+    The printed strings (:attr:`helpers.data.Evidence.effects_printed`) keep trailing zeros
+    that floats lose ("0.50", not "0.5").
+    """
+    printed = _printed_row(evidence, effect_id)
+    prefix = "HR " if label else ""
+    if not printed["hr"]:
+        return "not reported"
+    if not printed["hr_ci_lower"]:
+        return f"{prefix}{printed['hr']} (no interval reported)"
+    return (f"{prefix}{printed['hr']} ({printed['ci_level'] or '95'}% CI "
+            f"{printed['hr_ci_lower']}–{printed['hr_ci_upper']})")
+
+
+_NOT_REACHED = re.compile(r"not (?:been |yet )?reached", re.IGNORECASE)
+
+
+def medians_text(evidence: Evidence, effect_id: str) -> str:
+    """Median survival in the experimental and control arms for prose, as printed: ``"7.4 vs 3.2
+    months"``. A missing median reads "not reached" when the row's quote says a median was not
+    reached, otherwise "not reported" (a blank cell is never guessed to be "not reached")."""
+    printed = _printed_row(evidence, effect_id)
+    row = evidence.effects.loc[effect_id]
+    missing = "not reached" if _NOT_REACHED.search(str(row["quote"])) else "not reported"
+    values = [printed[c] or missing for c in ("median_experimental", "median_control")]
+    if values == [missing, missing]:
+        return "not reported"
+    unit = f" {row['median_unit']}" if pd.notna(row["median_unit"]) else ""
+    if values[1] == missing:  # the unit belongs to the number
+        return f"{values[0]}{unit} vs {missing}"
+    return f"{values[0]} vs {values[1]}{unit}"
+
+
 def evidence_table(evidence: Evidence, study_ids: list[str] | None = None, chapter: str | None = None) -> pd.DataFrame:
     """One line per reported estimate: study, design, phase, N, population, comparison,
     endpoint, medians, HR with CI, analysis and a link to the source. Values are shown as
@@ -119,7 +162,9 @@ def evidence_table(evidence: Evidence, study_ids: list[str] | None = None, chapt
 
 def to_html(table: pd.DataFrame, caption: str | None = None) -> HTML:
     """Deterministic HTML for a table whose cells may hold links (already escaped)."""
-    body = table.to_html(index=False, escape=False, border=0, classes="bclm-table", na_rep="–")
+    # pandas' na_rep skips extension dtypes (Int64, string print "<NA>"): fill every missing cell.
+    table = table.astype(object).where(table.notna(), "–")
+    body = table.to_html(index=False, escape=False, border=0, classes="bclm-table")
     if caption:
         body = re.sub(r"(<table[^>]*>)", lambda m: f"{m.group(1)}<caption>{html.escape(caption)}</caption>",
                       body, count=1)
