@@ -18,11 +18,12 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 CHAPTERS := $(shell sed -n 's/^ *- file: \(chapters\/.*\)/\1.ipynb/p' _toc.yml)
 BOOK_SOURCES := $(CHAPTERS) $(wildcard *.md) _config.yml _toc.yml references.bib \
-	$(wildcard src/helpers/*.py) $(wildcard data/*)
+	$(wildcard bib/*.bib) $(wildcard _static/*) $(wildcard _ext/*.py) \
+	$(wildcard src/helpers/*.py) $(wildcard data/*) $(wildcard data/*/*)
 NBSTRIPOUT := nbstripout --keep-output --keep-count --extra-keys "metadata.papermill cell.metadata.papermill"
 STAMP := $(VENV)/.synced
 
-.PHONY: help install validate book test verify-notebooks strict-book browser-test refresh bench bench-reconstruction check-r clean
+.PHONY: help install validate book test verify-notebooks strict-book browser-test refresh binder-env bench bench-reconstruction check-r clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (installs everything first)"
@@ -31,6 +32,7 @@ help:
 	@echo "make bench    measure build, test and per-chapter times against the budget"
 	@echo "make bench-reconstruction  KM reconstruction vs R peers (needs ../shared/validation)"
 	@echo "make check-r  regenerate the R reference values (needs Rscript) and compare"
+	@echo "make binder-env  re-pin binder/requirements.txt from uv.lock (after changing dependencies)"
 
 # uv is installed with pip when missing; the environment follows uv.lock exactly.
 $(STAMP): pyproject.toml uv.lock
@@ -84,6 +86,11 @@ refresh: $(STAMP)
 		papermill --cwd chapters --kernel python3 --no-progress-bar --log-level WARNING "$$nb" "$$nb"; \
 	done
 	$(NBSTRIPOUT) $(CHAPTERS)
+
+# Binder and other pip-based launchers: the same pins as uv.lock (tests/test_release.py checks).
+binder-env:
+	@UV=$$(command -v uv || echo "$(PYTHON) -m uv"); \
+	$$UV export --frozen --no-hashes --no-emit-project --format requirements.txt -o binder/requirements.txt
 
 # Performance budget: cold and incremental builds, the test suite, each chapter's execution.
 bench: $(STAMP)

@@ -5,6 +5,10 @@
   duplicate scripts from each page's context.
 - The theme logs a console error ("invalid theme mode") when no colour mode is configured;
   we give each page an explicit default mode (light).
+- Launch buttons (Binder, Colab) need the public repository's address: `_config.yml` names the
+  services, and the buttons appear once `repository.url` is filled in. Until then the theme
+  would fail on every notebook page (it cannot split an empty URL into owner and name), so we
+  switch the buttons off and say so in the build log.
 """
 
 from __future__ import annotations
@@ -29,6 +33,30 @@ def _fix_page_context(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+LAUNCH_SERVICES = ("binderhub_url", "colab_url", "jupyterhub_url", "deepnote_url", "jupyterlite_url")
+
+
+def launch_buttons_without_repository(theme_options: dict) -> dict:
+    """The theme options with launch services blanked when no repository URL is configured."""
+    launch = dict(theme_options.get("launch_buttons") or {})
+    if (theme_options.get("repository_url") or "").strip() or not any(launch.get(k) for k in LAUNCH_SERVICES):
+        return theme_options
+    launch.update({k: "" for k in LAUNCH_SERVICES if k in launch})
+    return {**theme_options, "launch_buttons": launch}
+
+
+def _check_launch_buttons(app, config):
+    options = config.html_theme_options or {}
+    fixed = launch_buttons_without_repository(options)
+    if fixed is not options:
+        from sphinx.util import logging
+
+        logging.getLogger(__name__).info(
+            "bookfixes: launch buttons (Binder, Colab) are off until repository.url is set in _config.yml")
+        config.html_theme_options = fixed
+
+
 def setup(app):
+    app.connect("config-inited", _check_launch_buttons)
     app.connect("html-page-context", _fix_page_context, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

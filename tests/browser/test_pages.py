@@ -73,6 +73,42 @@ def open_page(browser, page_path: str, width: int):
     return context, page, log
 
 
+# WCAG 2.1 contrast (success criterion 1.4.3, level AA): 4.5:1 for body text, 3:1 for large text
+# (at least 24 px, or 18.66 px bold). The background is the first opaque one among the element's
+# ancestors, with semi-transparent layers blended over it. Text over images is not measured.
+CONTRAST_SCRIPT = r"""(() => {
+  const parse = c => { const m = c.match(/rgba?\(([^)]+)\)/); if (!m) return null;
+    const v = m[1].split(',').map(Number); return {r: v[0], g: v[1], b: v[2], a: v.length > 3 ? v[3] : 1}; };
+  const blend = (top, bottom) => ({r: top.r * top.a + bottom.r * (1 - top.a), g: top.g * top.a + bottom.g * (1 - top.a),
+                                   b: top.b * top.a + bottom.b * (1 - top.a), a: 1});
+  const lum = c => { const f = x => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const background = el => { const layers = [];
+    for (let e = el; e; e = e.parentElement) { const s = getComputedStyle(e);
+      if (s.backgroundImage && s.backgroundImage !== 'none') return null;
+      const c = parse(s.backgroundColor); if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; } }
+    let bg = {r: 255, g: 255, b: 255, a: 1}; for (let i = layers.length - 1; i >= 0; i--) bg = blend(layers[i], bg); return bg; };
+  const failures = []; const seen = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent.trim(); const el = node.parentElement;
+    if (!text || !el || seen.has(el)) continue; seen.add(el);
+    const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || s.visibility === 'hidden' || s.display === 'none') continue;
+    if (el.closest('svg, mjx-container, .visually-hidden, .sr-only, [aria-hidden="true"]')) continue;
+    let hidden = false; for (let e = el; e; e = e.parentElement) if (parseFloat(getComputedStyle(e).opacity) === 0) hidden = true;
+    if (hidden) continue;
+    const bg = background(el); const fg = parse(s.color); if (!bg || !fg) continue;
+    const color = blend(fg, bg); const [l1, l2] = [lum(color), lum(bg)].sort((a, b) => b - a);
+    const ratio = (l1 + 0.05) / (l2 + 0.05); const size = parseFloat(s.fontSize);
+    const large = size >= 24 || (size >= 18.66 && parseInt(s.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5) - 1e-9)
+      failures.push({text: text.slice(0, 40), ratio: Math.round(ratio * 100) / 100, color: s.color,
+                     tag: el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '')});
+  }
+  return failures; })()"""
+
+
 def _ids_in(path: Path) -> set[str]:
     return set(re.findall(r'\sid="([^"]+)"', path.read_text(encoding="utf-8")))
 
@@ -110,6 +146,8 @@ def test_page_renders_offline_with_working_images_links_maths_and_glue(browser, 
             elif parsed.fragment and target.suffix == ".html" and parsed.fragment not in _ids_in(target):
                 broken.append(href)
         assert broken == [], f"internal links that do not resolve: {broken}"
+        low_contrast = page.evaluate(CONTRAST_SCRIPT)
+        assert low_contrast == [], f"text below WCAG AA contrast: {low_contrast[:10]}"
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{page_path.replace('/', '__')[:-5]}__desktop.png"), full_page=True)
     finally:
