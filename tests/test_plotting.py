@@ -37,3 +37,34 @@ def test_km_plot_prints_the_numbers_at_risk_it_is_given():
 def test_km_plot_without_curves_is_an_error():
     with pytest.raises(ValueError, match="at least one fitted curve"):
         plotting.km_plot({}, [0, 1])
+
+
+def _dots():
+    import pandas as pd
+
+    return pd.DataFrame({"median": [45.0, 30.0, 11.3, 20.0],
+                         "label": ["Series A: all", "Series B: all", "Review C: pooled", "Trial D: control"],
+                         "therapy": ["resection", "resection", "arterial infusion", "systemic"],
+                         "series": ["one series", "one series", "pooled", "comparison arm"]})
+
+
+def test_dot_plot_draws_each_row_at_its_value_in_the_given_order():
+    markers = {"one series": "o", "pooled": "D", "comparison arm": "^"}
+    fig = plotting.dot_plot(_dots(), value="median", label="label", colour_by="therapy", marker_by="series",
+                            markers=markers, xlabel="Median OS, months", title="NOT effects")
+    ax = fig.axes[0]
+    points = [(line.get_xdata()[0], line.get_ydata()[0], line.get_marker(), line.get_color()) for line in ax.lines]
+    colours = plotting.SERIES_COLORS
+    assert points == [(45.0, 0, "o", colours[0]), (30.0, 1, "o", colours[0]), (11.3, 2, "D", colours[1]),
+                      (20.0, 3, "^", colours[2])]
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(_dots()["label"])
+    assert ax.get_ylim() == (3.5, -0.5)  # first row on top
+    assert ax.get_xlim()[0] == 0
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["one series", "pooled", "comparison arm", "resection", "arterial infusion", "systemic"]
+
+
+def test_dot_plot_names_a_series_without_a_marker():
+    with pytest.raises(KeyError, match=r"no marker for series value\(s\) \['comparison arm'\]"):
+        plotting.dot_plot(_dots(), value="median", label="label", colour_by="therapy", marker_by="series",
+                          markers={"one series": "o", "pooled": "D"}, xlabel="x")

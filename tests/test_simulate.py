@@ -132,3 +132,42 @@ def test_invalid_inputs_are_errors(arms, kwargs, error, message):
     arguments.update(kwargs)
     with pytest.raises(error, match=message):
         simulate.simulate_trial(arms, **arguments)
+
+
+def _null_cohort(seed: int = 3) -> pd.DataFrame:
+    return simulate.simulate_trial({"all": {"n": 2000, "median": 20.0}}, accrual=12, follow_up=36, seed=seed)
+
+
+def test_assign_after_wait_treats_only_patients_followed_past_their_wait():
+    cohort = simulate.assign_after_wait(_null_cohort(), max_wait=24, share_offered=0.4, seed=5,
+                                        labels=("treated", "untreated"))
+    treated = cohort["group"] == "treated"
+    assert (cohort.loc[treated, "time"] > cohort.loc[treated, "wait"]).all()
+    assert cohort.loc[treated, "offered"].all()
+    assert ((cohort["wait"] >= 0) & (cohort["wait"] < 24)).all()
+    # Offered patients who died or were censored during their wait stay untreated.
+    lost = cohort["offered"] & (cohort["time"] <= cohort["wait"])
+    assert lost.sum() > 0 and (cohort.loc[lost, "group"] == "untreated").all()
+    assert simulate.is_illustration(cohort)
+    assert cohort.attrs["immortal_time"] == {"max_wait": 24.0, "share_offered": 0.4, "seed": 5,
+                                             "labels": ["treated", "untreated"]}
+
+
+def test_immortal_time_bias_appears_from_time_zero_and_vanishes_at_the_landmark():
+    # The treatment does nothing (one survival distribution), yet counted from time zero the
+    # ever-treated look protected; at a landmark after the longest wait the HR is compatible with 1.
+    cohort = simulate.assign_after_wait(_null_cohort(), max_wait=24, share_offered=0.4, seed=5,
+                                        labels=("treated", "untreated"))
+    naive, _ = survival.cox_hazard_ratio(cohort, "time", "event", "group", "treated")
+    aligned, _ = survival.cox_hazard_ratio(survival.landmark(cohort, "time", 24), "time", "event", "group", "treated")
+    assert naive["hr_upper"] < 0.8
+    assert aligned["hr_lower"] < 1 < aligned["hr_upper"]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"max_wait": 0, "share_offered": 0.5}, "max_wait must be positive"),
+    ({"max_wait": 12, "share_offered": 1.5}, r"share_offered must lie in \[0, 1\]"),
+])
+def test_assign_after_wait_rejects_impossible_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        simulate.assign_after_wait(_null_cohort(), seed=1, **kwargs)

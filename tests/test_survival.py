@@ -148,3 +148,20 @@ def test_r_survival_reference_regenerates_identically(rscript, tmp_path):
     assert fresh.keys() == committed.keys()
     for key, value in committed.items():
         assert fresh[key] == pytest.approx(value, rel=1e-12, abs=1e-12), key
+
+
+def test_landmark_against_hand_computation():
+    # Follow-up 2, 5, 5.5, 9 months; landmark at 5: only those followed beyond 5 remain, clock reset.
+    frame = pd.DataFrame({"time": [2.0, 5.0, 5.5, 9.0], "event": [1, 0, 1, 0], "arm": list("abab")})
+    kept = survival.landmark(frame, "time", 5.0)
+    assert kept["time"].tolist() == [0.5, 4.0]
+    assert kept["arm"].tolist() == ["a", "b"]
+    assert frame["time"].tolist() == [2.0, 5.0, 5.5, 9.0], "the input must not change"
+
+
+def test_landmark_after_the_last_follow_up_is_an_error():
+    frame = pd.DataFrame({"time": [2.0, 3.0], "event": [1, 0]})
+    with pytest.raises(ValueError, match="nobody is still followed after the landmark at 3"):
+        survival.landmark(frame, "time", 3.0)
+    with pytest.raises(ValueError, match="non-negative"):
+        survival.landmark(frame, "time", -1)

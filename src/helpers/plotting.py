@@ -1,8 +1,9 @@
 """The book's single plotting style.
 
 Colour-blind-safe colours (Okabe & Ito 2008, "Color Universal Design"), one font size scheme,
-and the figure types the chapters share: Kaplan–Meier curves with a numbers-at-risk table, and
-forest plots of hazard ratios.
+and the figure types the chapters share: Kaplan–Meier curves with a numbers-at-risk table,
+forest plots of hazard ratios, dot plots of descriptive values (medians of single-arm series) and
+risk-of-bias traffic lights.
 Every chapter draws through these functions so that all figures look alike.
 
 Alt text is attached to each figure's cell (``mystnb.image.alt`` metadata), because that is
@@ -29,7 +30,7 @@ from helpers.survival import numbers_at_risk
 if TYPE_CHECKING:  # only for annotations: plotting does not need statsmodels at import
     from helpers.meta import PooledEffect
 
-__all__ = ["OKABE_ITO", "SERIES_COLORS", "JUDGEMENT_STYLE", "use_house_style", "km_plot", "forest_plot", "traffic_light"]
+__all__ = ["OKABE_ITO", "SERIES_COLORS", "JUDGEMENT_STYLE", "use_house_style", "km_plot", "forest_plot", "dot_plot", "traffic_light"]
 
 #: The Okabe–Ito palette, distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = {
@@ -408,6 +409,46 @@ JUDGEMENT_STYLE = {
     "critical": (OKABE_ITO["reddish_purple"], "×", "critical"),
     "no_information": ("#BBBBBB", "?", "no information"),
 }
+
+
+def dot_plot(rows: pd.DataFrame, value: str, label: str, colour_by: str, marker_by: str,
+             markers: Mapping[str, str], xlabel: str, title: str | None = None) -> Figure:
+    """One row per estimate, a dot at its value: for values that must NOT be read as effects.
+
+    Used for medians of single-arm series (each from its own population and time zero), where
+    a forest plot's shared axis and intervals would suggest a comparison. Rows are drawn in the
+    order given, top to bottom; colour shows ``colour_by`` (house palette, in order of first
+    appearance) and the marker shows ``marker_by`` (``markers`` maps each value to a matplotlib
+    marker). Both legends sit under the plot.
+
+    Raises
+    ------
+    KeyError
+        If a column is missing, or a ``marker_by`` value has no marker.
+    """
+    for column in (value, label, colour_by, marker_by):
+        if column not in rows.columns:
+            raise KeyError(f"dot_plot: no column {column!r} in the rows")
+    unknown = sorted(set(rows[marker_by]) - set(markers))
+    if unknown:
+        raise KeyError(f"dot_plot: no marker for {marker_by} value(s) {unknown}")
+    colours = {c: SERIES_COLORS[i % len(SERIES_COLORS)] for i, c in enumerate(pd.unique(rows[colour_by]))}
+    height = 0.24 * len(rows) + 2.6
+    fig, ax = plt.subplots(figsize=(7.0, height))
+    fig.subplots_adjust(left=0.44, right=0.97, top=1 - 0.45 / height, bottom=2.0 / height)
+    for y, (_, row) in enumerate(rows.iterrows()):
+        ax.plot(row[value], y, markers[row[marker_by]], color=colours[row[colour_by]], ms=7)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(list(rows[label]), fontsize=8)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlim(0, None)
+    ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title, fontsize=10, loc="right")
+    handles = [plt.Line2D([], [], ls="", marker=m, color="grey", label=k) for k, m in markers.items()]
+    handles += [plt.Line2D([], [], ls="", marker="o", color=c, label=t) for t, c in colours.items()]
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=7, frameon=False, bbox_to_anchor=(0.55, 0.0))
+    return fig
 
 
 def traffic_light(matrix, title: str | None = None) -> Figure:

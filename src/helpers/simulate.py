@@ -36,7 +36,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
-__all__ = ["ILLUSTRATION_NOTE", "simulate_trial", "is_illustration"]
+__all__ = ["ILLUSTRATION_NOTE", "simulate_trial", "assign_after_wait", "is_illustration"]
 
 #: The statement attached to every simulated frame (``DataFrame.attrs["note"]``).
 ILLUSTRATION_NOTE = (
@@ -165,6 +165,43 @@ def simulate_trial(arms: Mapping[str, Mapping[str, float]], *, accrual: float,
         },
     }
     return df
+
+
+def assign_after_wait(cohort: pd.DataFrame, *, max_wait: float, share_offered: float, seed: int,
+                      labels: tuple[str, str] = ("treated (ever)", "never treated"),
+                      duration_col: str = "time") -> pd.DataFrame:
+    """Label patients "ever treated" the way a study with immortal time does: an ILLUSTRATION.
+
+    Each patient is offered the treatment with probability ``share_offered``, after a wait
+    :math:`W \\sim U(0, \\text{max\\_wait})` from time zero, and receives it only if still
+    followed at the end of the wait (``duration > W``). The treatment itself changes nothing:
+    any difference between the groups counted from time zero is immortal-time bias (Suissa S.
+    Immortal time bias in pharmaco-epidemiology. Am J Epidemiol 2008;167:492-9), which a
+    landmark analysis at ``max_wait`` (:func:`helpers.survival.landmark`) removes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cohort`` with columns ``wait``, ``offered`` and ``group`` (``labels[0]`` or
+        ``labels[1]``), flagged as an illustration like :func:`simulate_trial`.
+    """
+    if duration_col not in cohort.columns:
+        raise KeyError(f"assign_after_wait: no column {duration_col!r} in the cohort")
+    max_wait = _finite(max_wait, "max_wait")
+    if max_wait <= 0:
+        raise ValueError(f"max_wait must be positive, got {max_wait:g}")
+    share = _finite(share_offered, "share_offered")
+    if not 0 <= share <= 1:
+        raise ValueError(f"share_offered must lie in [0, 1], got {share:g}")
+    rng = np.random.default_rng(seed)
+    wait = rng.uniform(0, max_wait, size=len(cohort))
+    offered = rng.random(len(cohort)) < share
+    treated = offered & (cohort[duration_col].to_numpy() > wait)
+    out = cohort.assign(wait=wait, offered=offered, group=np.where(treated, labels[0], labels[1]))
+    out.attrs = {**cohort.attrs, "illustration": True, "note": ILLUSTRATION_NOTE,
+                 "immortal_time": {"max_wait": max_wait, "share_offered": share, "seed": int(seed),
+                                   "labels": list(labels)}}
+    return out
 
 
 def is_illustration(df: pd.DataFrame) -> bool:

@@ -37,6 +37,7 @@ __all__ = [
     "rmst_difference",
     "proportional_hazards_check",
     "numbers_at_risk",
+    "landmark",
 ]
 
 #: Length of one time unit in days (a month is 365.25 / 12 days).
@@ -292,3 +293,29 @@ def numbers_at_risk(durations, times) -> np.ndarray:
     durations = np.asarray(durations, dtype=float)
     times = np.asarray(times, dtype=float)
     return (durations[None, :] >= times[:, None]).sum(axis=1)
+
+
+def landmark(df: pd.DataFrame, duration_col: str, at: float) -> pd.DataFrame:
+    """A landmark analysis's data: patients still followed at time ``at``, with the clock
+    restarted there (``duration - at``).
+
+    Comparing groups defined by something that happens after time zero (a treatment given after
+    a wait, a response) from time zero credits the group with the time its members had to
+    survive to join it (immortal time). Starting everyone's follow-up at a common landmark, and
+    keeping only those still at risk then, removes that bias (Anderson JR, Cain KC, Gelber RD.
+    Analysis of survival by tumor response. J Clin Oncol 1983;1:710-9). Group membership must be
+    decided by the landmark.
+
+    Raises
+    ------
+    ValueError
+        If ``at`` is negative or no patient is still followed at ``at``.
+    """
+    _check_columns(df, [duration_col])
+    at = float(at)
+    if not np.isfinite(at) or at < 0:
+        raise ValueError(f"landmark time must be a non-negative number, got {at!r}")
+    kept = df[df[duration_col] > at]
+    if kept.empty:
+        raise ValueError(f"nobody is still followed after the landmark at {at:g} ({duration_col})")
+    return kept.assign(**{duration_col: kept[duration_col] - at})
