@@ -75,3 +75,13 @@ def test_to_html_shows_every_missing_cell_as_a_dash():
     cells = str(tables.to_html(frame).data)
     assert "NA" not in cells and "nan" not in cells and "None" not in cells
     assert cells.count("<td>–</td>") == 4
+
+
+def test_to_html_of_a_pivot_has_one_cell_per_column():
+    import pandas as pd
+
+    long = pd.DataFrame({"who": ["a", "a", "b", "b"], "statistic": ["x", "y", "x", "y"], "value": [1, 2, 3, 4]})
+    wide = long.pivot_table(index="who", columns="statistic", values="value").reset_index()
+    cells = str(tables.to_html(wide).data)
+    assert "<th></th>" not in cells and "<th>statistic</th>" not in cells
+    assert cells.count("<th>") == 3 and cells.count("<td>") == 6

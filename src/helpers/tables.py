@@ -164,6 +164,8 @@ def to_html(table: pd.DataFrame, caption: str | None = None) -> HTML:
     """Deterministic HTML for a table whose cells may hold links (already escaped)."""
     # pandas' na_rep skips extension dtypes (Int64, string print "<NA>"): fill every missing cell.
     table = table.astype(object).where(table.notna(), "–")
+    # A named column axis (e.g. after pivot_table) would add an empty first cell to every row.
+    table = table.rename_axis(columns=None)
     body = table.to_html(index=False, escape=False, border=0, classes="bclm-table")
     if caption:
         body = re.sub(r"(<table[^>]*>)", lambda m: f"{m.group(1)}<caption>{html.escape(caption)}</caption>",

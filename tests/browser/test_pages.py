@@ -96,9 +96,10 @@ CONTRAST_SCRIPT = r"""(() => {
     const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
     if (r.width === 0 || r.height === 0 || s.visibility === 'hidden' || s.display === 'none') continue;
     if (el.closest('svg, mjx-container, .visually-hidden, .sr-only, [aria-hidden="true"]')) continue;
-    let hidden = false; for (let e = el; e; e = e.parentElement) if (parseFloat(getComputedStyle(e).opacity) === 0) hidden = true;
-    if (hidden) continue;
+    let opacity = 1; for (let e = el; e; e = e.parentElement) opacity *= parseFloat(getComputedStyle(e).opacity);
+    if (opacity === 0) continue;
     const bg = background(el); const fg = parse(s.color); if (!bg || !fg) continue;
+    fg.a *= opacity;  // faded text is lighter text
     const color = blend(fg, bg); const [l1, l2] = [lum(color), lum(bg)].sort((a, b) => b - a);
     const ratio = (l1 + 0.05) / (l2 + 0.05); const size = parseFloat(s.fontSize);
     const large = size >= 24 || (size >= 18.66 && parseInt(s.fontWeight) >= 700);
@@ -107,6 +108,14 @@ CONTRAST_SCRIPT = r"""(() => {
                      tag: el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '')});
   }
   return failures; })()"""
+
+
+PHONE_TABLE_SCRIPT = """Array.from(document.querySelectorAll('.bclm-table-wrap')).map((wrap, index) => {
+  const cell = wrap.querySelector('tbody td'); const caption = wrap.querySelector('caption');
+  wrap.scrollLeft = wrap.scrollWidth;
+  const left = cell.getBoundingClientRect().left - wrap.getBoundingClientRect().left; wrap.scrollLeft = 0;
+  return {index, font_px: parseFloat(getComputedStyle(cell).fontSize), first_after_scroll: Math.round(left),
+          caption_right: caption ? Math.round(caption.getBoundingClientRect().right) : null}; })"""
 
 
 def _ids_in(path: Path) -> set[str]:
@@ -161,6 +170,12 @@ def test_page_is_readable_at_phone_width(browser, page_path):
         # Wide tables and code scroll inside their own boxes; the page itself must not.
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 2, f"page scrolls sideways by {overflow}px at {WIDTHS['phone']}px"
+        # Evidence tables: small type; scrolled sideways to their last column, the first column
+        # (the study) is still in view, and so is the caption.
+        tables = page.evaluate(PHONE_TABLE_SCRIPT)
+        unreadable = [t for t in tables if t["font_px"] > 14 or not -1 <= t["first_after_scroll"] <= 2
+                      or (t["caption_right"] is not None and t["caption_right"] > WIDTHS["phone"])]
+        assert unreadable == [], f"tables hard to read at phone width: {unreadable[:5]}"
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{page_path.replace('/', '__')[:-5]}__phone.png"), full_page=True)
     finally:
