@@ -112,8 +112,8 @@ CONTRAST_SCRIPT = r"""(() => {
 
 PHONE_TABLE_SCRIPT = """Array.from(document.querySelectorAll('.bclm-table-wrap')).map((wrap, index) => {
   const cell = wrap.querySelector('tbody td'); const caption = wrap.querySelector('caption');
-  wrap.scrollLeft = wrap.scrollWidth;
-  const left = cell.getBoundingClientRect().left - wrap.getBoundingClientRect().left; wrap.scrollLeft = 0;
+  const before = cell.getBoundingClientRect().left; wrap.scrollLeft = wrap.scrollWidth;
+  const left = cell.getBoundingClientRect().left - before; wrap.scrollLeft = 0;
   return {index, font_px: parseFloat(getComputedStyle(cell).fontSize), first_after_scroll: Math.round(left),
           caption_right: caption ? Math.round(caption.getBoundingClientRect().right) : null}; })"""
 
