@@ -149,11 +149,12 @@ def test_no_glued_value_or_table_cell_shows_a_missing_marker(path):
     shown = []
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
-            for mime, value in output.get("data", {}).items():
-                if mime.endswith("text/plain") and "papermill.record" in mime or mime == "text/html":
-                    text = "".join(value) if isinstance(value, list) else str(value)
-                    shown += [f"cell {index} ({mime}): …{text[max(0, m.start() - 60):m.end() + 20]}…"
-                              for m in _MISSING_SHOWN.finditer(text)]
+            texts = [("stream", output.get("text", ""))] if output.get("output_type") == "stream" else []
+            texts += [(mime, value) for mime, value in output.get("data", {}).items() if not mime.startswith("image/")]
+            for mime, value in texts:
+                text = "".join(value) if isinstance(value, list) else str(value)
+                shown += [f"cell {index} ({mime}): …{text[max(0, m.start() - 60):m.end() + 20]}…"
+                          for m in _MISSING_SHOWN.finditer(text)]
     assert not shown, "\n".join(shown)
 
 
@@ -176,3 +177,12 @@ def test_every_glossary_term_is_linked_from_a_lesson():
                     linked.add((explicit.group(1) if explicit else target).strip().lower())
     unlinked = [t for t in glossary_terms() if t.lower() not in linked]
     assert not unlinked, f"glossary terms no lesson links with {{term}}: {unlinked}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_no_committed_output_writes_to_stderr(path):
+    # A warning in a committed output is printed in the book (and its temp path changes per run).
+    nb = nbformat.read(path, as_version=4)
+    errors = [f"cell {i}: {''.join(o.get('text', ''))[:200]}" for i, c in enumerate(nb.cells)
+              for o in c.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+    assert not errors, errors

@@ -264,3 +264,13 @@ def test_interaction_test_equals_cochran_q_of_two_estimates_against_meta_pool():
                        method="FE")
     assert result["z"] ** 2 == pytest.approx(pooled.q, abs=1e-12)
     assert result["p"] == pytest.approx(pooled.q_p, abs=1e-12)
+
+
+def test_explain_inconsistency_says_even_one_sided_only_below_the_one_sided_range():
+    # HR 0.8123 (0.7312-0.9024): two-sided p about 1.1e-4, one-sided about 5.3e-5 to 5.4e-5.
+    def why(p):
+        checks = effects.check_consistency(pd.DataFrame([_row(hr=0.8123, hr_ci_lower=0.7312, hr_ci_upper=0.9024,
+                                                               p_value=p)]))
+        return effects.explain_inconsistency(checks)[checks["check"] == "CI ↔ p"].iloc[0]
+    assert why(0.00008) == "p-value smaller than the interval implies: probably a different test"
+    assert why(0.00001) == "p-value smaller than the interval implies, even one-sided: probably a different test"

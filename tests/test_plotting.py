@@ -68,3 +68,11 @@ def test_dot_plot_names_a_series_without_a_marker():
     with pytest.raises(KeyError, match=r"no marker for series value\(s\) \['comparison arm'\]"):
         plotting.dot_plot(_dots(), value="median", label="label", colour_by="therapy", marker_by="series",
                           markers={"one series": "o", "pooled": "D"}, xlabel="x")
+
+
+def test_dot_plot_refuses_a_row_without_a_value():
+    rows = _dots()
+    rows.loc[1, "median"] = float("nan")
+    with pytest.raises(ValueError, match="median is missing for row 'Series B: all'"):
+        plotting.dot_plot(rows, value="median", label="label", colour_by="therapy", marker_by="series",
+                          markers={"one series": "o", "pooled": "D", "comparison arm": "^"}, xlabel="x")

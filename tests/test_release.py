@@ -38,6 +38,29 @@ def binder_pins() -> list[tuple[str, str]]:
     return pins
 
 
+def runtime_closure() -> set[str]:
+    """Every package the book needs at run time, by uv.lock: the project's dependencies (not its
+    test extra) and, transitively, theirs (with any extras they ask for)."""
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    packages: dict[str, list[dict]] = {}
+    for package in lock["package"]:
+        packages.setdefault(_normalise(package["name"]), []).append(package)
+    project = packages[_normalise(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"])][0]
+    needed, todo = set(), list(project.get("dependencies", []))
+    while todo:
+        dependency = todo.pop()
+        name = _normalise(dependency["name"])
+        extras = tuple(dependency.get("extra", []))
+        if (name, extras) in needed:
+            continue
+        needed.add((name, extras))
+        for version in packages[name]:
+            todo += version.get("dependencies", [])
+            for extra in extras:
+                todo += version.get("optional-dependencies", {}).get(extra, [])
+    return {name for name, _ in needed}
+
+
 def test_binder_requirements_are_pinned_from_the_lock():
     versions = lock_versions()
     pins = binder_pins()
@@ -49,6 +72,9 @@ def test_binder_requirements_are_pinned_from_the_lock():
     runtime = {_normalise(re.split(r"[<>=!~\[; ]", d, maxsplit=1)[0]) for d in project["dependencies"]}
     pinned = {name for name, _ in pins}
     assert runtime <= pinned, sorted(runtime - pinned)
+    # Exactly the lock's run-time closure: nothing missing, nothing from the test extra.
+    closure = runtime_closure()
+    assert pinned == closure, {"missing": sorted(closure - pinned), "extra": sorted(pinned - closure)}
     assert "pytest" not in pinned and "nbval" not in pinned
 
 

@@ -171,3 +171,10 @@ def test_immortal_time_bias_appears_from_time_zero_and_vanishes_at_the_landmark(
 def test_assign_after_wait_rejects_impossible_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
         simulate.assign_after_wait(_null_cohort(), seed=1, **kwargs)
+
+
+def test_assign_after_wait_refuses_a_missing_duration():
+    cohort = _null_cohort()
+    cohort.loc[7, "time"] = np.nan
+    with pytest.raises(ValueError, match="time is missing in row 7"):
+        simulate.assign_after_wait(cohort, max_wait=12, share_offered=0.5, seed=1)

@@ -165,3 +165,9 @@ def test_landmark_after_the_last_follow_up_is_an_error():
         survival.landmark(frame, "time", 3.0)
     with pytest.raises(ValueError, match="non-negative"):
         survival.landmark(frame, "time", -1)
+
+
+def test_landmark_refuses_a_missing_duration():
+    frame = pd.DataFrame({"time": [2.0, float("nan"), 8.0], "event": [1, 0, 1]})
+    with pytest.raises(ValueError, match=r"time is missing in row 1 \(1 row\(s\)\)"):
+        survival.landmark(frame, "time", 1.0)

@@ -22,7 +22,7 @@ def test_link_escapes_text_and_address():
 def test_evidence_table_shows_the_ablation_comparisons_as_printed(evidence):
     table = tables.evidence_table(evidence, study_ids=["zou2025"])
     assert len(table) == 3
-    assert set(table["HR (CI)"]) == {"0.48", "0.58", "0.67"}
+    assert set(table["HR (CI)"]) == {f"{hr} (no interval reported)" for hr in ("0.48", "0.58", "0.67")}
     assert "65.5 vs 40.4 months" in set(table["medians"])
     assert "45.2 vs 29 months" in set(table["medians"])
 
@@ -58,8 +58,10 @@ def test_hr_text_keeps_the_printed_digits(evidence):
 def test_medians_text_says_not_reached_only_when_the_quote_does(evidence):
     # "The median OS was not reached for pyrotinib and was 26.9 months in the lapatinib group"
     assert tables.medians_text(evidence, "phoebe_os_itt_updated") == "not reached vs 26.9 months"
-    # A pooled single-arm median: the blank control is "not reported", never "not reached".
-    assert tables.medians_text(evidence, "aarts2021_ma_os_hai_pooled") == "7.9 months vs not reported"
+    # A pooled median of single-arm series has no comparator: one median.
+    assert tables.medians_text(evidence, "aarts2021_ma_os_hai_pooled") == "7.9 months"
+    # Ruiz, matched: the comparison group's median is cut off in the stored excerpt.
+    assert tables.medians_text(evidence, "ruiz2018_ejc_os_matched_primary") == "82 months vs not reported"
 
 
 def test_prose_helpers_name_an_unknown_effect(evidence):
@@ -85,3 +87,27 @@ def test_to_html_of_a_pivot_has_one_cell_per_column():
     cells = str(tables.to_html(wide).data)
     assert "<th></th>" not in cells and "<th>statistic</th>" not in cells
     assert cells.count("<th>") == 3 and cells.count("<td>") == 6
+
+
+def test_medians_text_reads_a_row_without_medians_as_not_reported(evidence):
+    # DESTINY-Breast03 updated OS: both medians not reached, but the row records none; a
+    # PHOEBE landmark-rate row quotes "not reached" for a median it does not record either.
+    assert tables.medians_text(evidence, "destiny_breast03_os_itt_updated") == "not reported"
+    assert tables.medians_text(evidence, "phoebe_os_rate_itt_updated_24mo") == "not reported"
+    # "prespecified significance boundary not reached" is not a median.
+    assert tables.medians_text(evidence, "destiny_breast03_os_itt_interim") == "not reported"
+
+
+def test_evidence_table_prints_medians_and_hazard_ratios_as_the_prose_does(evidence):
+    table = tables.evidence_table(evidence, study_ids=["phoebe", "ruiz2018_ejc"]).set_index("source", drop=False)
+    medians = set(table["medians"])
+    assert "not reached vs 26.9 months" in medians and "82 months vs not reported" in medians
+    assert not any("NR" in m for m in medians)
+    assert "0.69 (95% CI 0.48–0.98)" in set(table["HR (CI)"])
+
+
+def test_to_html_keeps_one_precision_per_float_column():
+    import pandas as pd
+
+    cells = str(tables.to_html(pd.DataFrame({"x": [0.4, 0.125], "n": pd.array([1, None], dtype="Int64")})).data)
+    assert "<td>0.400</td>" in cells and "<td>0.125</td>" in cells and "<td>–</td>" in cells

@@ -421,6 +421,8 @@ def explain_inconsistency(checks: pd.DataFrame) -> pd.Series:
 
     Raises
     ------
+    KeyError
+        If ``checks`` lacks a column that :func:`check_consistency` returns.
     ValueError
         For a check name this function does not know (a new check needs its explanation here).
     """
@@ -437,8 +439,10 @@ def explain_inconsistency(checks: pd.DataFrame) -> pd.Series:
             if "one-sided p" in row["detail"]:
                 return "the p-value equals a one-sided p; the quote does not say it is one-sided"
             smaller = row["reported_upper"] < row["compatible_lower"]
+            # compatible_* are two-sided; half of them is the one-sided range.
+            below_one_sided = row["reported_upper"] < row["compatible_lower"] / 2
             return (f"p-value {'smaller' if smaller else 'larger'} than the interval implies"
-                    f"{', even one-sided' if smaller else ''}: probably a different test")
+                    f"{', even one-sided' if below_one_sided else ''}: probably a different test")
         if row["check"] == "medians ↔ HR":
             return "hazards not constant: the medians imply a different effect than the Cox model"
         if row["check"] == "CI symmetry (log scale)":
@@ -468,6 +472,15 @@ def interaction_test(hr_a: float, lower_a: float, upper_a: float, hr_b: float, l
     test as Cochran's Q of a common-effect meta-analysis (:math:`Q = z^2`, one degree of
     freedom). It is valid only for *disjoint* subgroups (e.g. visceral versus non-visceral),
     not for a subgroup against the whole population that contains it.
+
+    Parameters
+    ----------
+    hr_a, lower_a, upper_a
+        Hazard ratio of subgroup A and its confidence interval.
+    hr_b, lower_b, upper_b
+        The same for subgroup B (the reference of the ratio).
+    level
+        Confidence level of both reported intervals, also used for the returned one.
 
     Returns
     -------

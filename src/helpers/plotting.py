@@ -419,12 +419,27 @@ def dot_plot(rows: pd.DataFrame, value: str, label: str, colour_by: str, marker_
     a forest plot's shared axis and intervals would suggest a comparison. Rows are drawn in the
     order given, top to bottom; colour shows ``colour_by`` (house palette, in order of first
     appearance) and the marker shows ``marker_by`` (``markers`` maps each value to a matplotlib
-    marker). Both legends sit under the plot.
+    marker). One legend under the plot lists the markers, then the colours.
+
+    Parameters
+    ----------
+    rows
+        One row per dot, in display order.
+    value, label
+        Columns of the plotted value and of the row label.
+    colour_by, marker_by
+        Columns whose values set each dot's colour and marker.
+    markers
+        Marker for every value of ``marker_by``.
+    xlabel, title
+        Axis label and (optional) title.
 
     Raises
     ------
     KeyError
         If a column is missing, or a ``marker_by`` value has no marker.
+    ValueError
+        If a value is missing (a row would be labelled but show no dot).
     """
     for column in (value, label, colour_by, marker_by):
         if column not in rows.columns:
@@ -432,6 +447,9 @@ def dot_plot(rows: pd.DataFrame, value: str, label: str, colour_by: str, marker_
     unknown = sorted(set(rows[marker_by]) - set(markers))
     if unknown:
         raise KeyError(f"dot_plot: no marker for {marker_by} value(s) {unknown}")
+    empty = rows.index[rows[value].isna()]
+    if len(empty):
+        raise ValueError(f"dot_plot: {value} is missing for row {rows.loc[empty[0], label]!r}")
     colours = {c: SERIES_COLORS[i % len(SERIES_COLORS)] for i, c in enumerate(pd.unique(rows[colour_by]))}
     height = 0.24 * len(rows) + 2.6
     fig, ax = plt.subplots(figsize=(7.0, height))

@@ -179,11 +179,33 @@ def assign_after_wait(cohort: pd.DataFrame, *, max_wait: float, share_offered: f
     Immortal time bias in pharmaco-epidemiology. Am J Epidemiol 2008;167:492-9), which a
     landmark analysis at ``max_wait`` (:func:`helpers.survival.landmark`) removes.
 
+    Parameters
+    ----------
+    cohort
+        Simulated patients (e.g. from :func:`simulate_trial`), one row each.
+    max_wait
+        Longest wait from time zero to treatment; waits are uniform on ``[0, max_wait)``.
+    share_offered
+        Probability that a patient is offered the treatment.
+    seed
+        Seed of the waits and offers (results are reproducible).
+    labels
+        Names of the ever-treated and never-treated groups.
+    duration_col
+        Column of follow-up times.
+
     Returns
     -------
     pandas.DataFrame
         ``cohort`` with columns ``wait``, ``offered`` and ``group`` (``labels[0]`` or
         ``labels[1]``), flagged as an illustration like :func:`simulate_trial`.
+
+    Raises
+    ------
+    KeyError
+        If ``duration_col`` is missing.
+    ValueError
+        For a non-positive ``max_wait``, a share outside [0, 1] or a missing duration.
     """
     if duration_col not in cohort.columns:
         raise KeyError(f"assign_after_wait: no column {duration_col!r} in the cohort")
@@ -193,6 +215,10 @@ def assign_after_wait(cohort: pd.DataFrame, *, max_wait: float, share_offered: f
     share = _finite(share_offered, "share_offered")
     if not 0 <= share <= 1:
         raise ValueError(f"share_offered must lie in [0, 1], got {share:g}")
+    missing = cohort.index[cohort[duration_col].isna()]
+    if len(missing):
+        raise ValueError(f"assign_after_wait: {duration_col} is missing in row {missing[0]} "
+                         f"({len(missing)} row(s))")
     rng = np.random.default_rng(seed)
     wait = rng.uniform(0, max_wait, size=len(cohort))
     offered = rng.random(len(cohort)) < share

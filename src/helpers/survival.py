@@ -306,15 +306,28 @@ def landmark(df: pd.DataFrame, duration_col: str, at: float) -> pd.DataFrame:
     Analysis of survival by tumor response. J Clin Oncol 1983;1:710-9). Group membership must be
     decided by the landmark.
 
+    Parameters
+    ----------
+    df
+        One row per patient.
+    duration_col
+        Follow-up time from the original time zero.
+    at
+        The landmark, in the same unit.
+
     Raises
     ------
     ValueError
-        If ``at`` is negative or no patient is still followed at ``at``.
+        If ``at`` is negative, a duration is missing, or no patient is still followed at ``at``.
     """
     _check_columns(df, [duration_col])
     at = float(at)
     if not np.isfinite(at) or at < 0:
         raise ValueError(f"landmark time must be a non-negative number, got {at!r}")
+    missing = df.index[df[duration_col].isna()]
+    if len(missing):
+        raise ValueError(f"landmark: {duration_col} is missing in row {missing[0]} "
+                         f"({len(missing)} row(s)); a patient without follow-up cannot be placed")
     kept = df[df[duration_col] > at]
     if kept.empty:
         raise ValueError(f"nobody is still followed after the landmark at {at:g} ({duration_col})")

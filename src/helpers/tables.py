@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
@@ -71,22 +72,6 @@ def studies_table(evidence: Evidence, chapter: str | None = None) -> pd.DataFram
     }).reset_index(drop=True)
 
 
-def _median_text(row: pd.Series) -> str:
-    e, c, unit = row["median_experimental"], row["median_control"], row["median_unit"]
-    if pd.isna(e) and pd.isna(c):
-        return "–"
-    text = " vs ".join("NR" if pd.isna(v) else f"{v:g}" for v in (e, c))
-    return f"{text} {unit}"
-
-
-def _hr_text(row: pd.Series) -> str:
-    if pd.isna(row["hr"]):
-        return "–"
-    if pd.isna(row["hr_ci_lower"]):
-        return f"{row['hr']:g}"
-    return f"{row['hr']:g} ({row['hr_ci_lower']:g}–{row['hr_ci_upper']:g})"
-
-
 def _printed_row(evidence: Evidence, effect_id: str) -> pd.Series:
     if effect_id not in evidence.effects_printed.index:
         raise KeyError(f"no effect {effect_id!r} in data/effects.csv (column effect_id)")
@@ -94,12 +79,29 @@ def _printed_row(evidence: Evidence, effect_id: str) -> pd.Series:
 
 
 def hr_text(evidence: Evidence, effect_id: str, *, label: bool = False) -> str:
-    """A hazard ratio and its interval for prose, exactly as the source printed them.
+    """A hazard ratio and its interval for prose and tables, exactly as the source printed them.
 
-    ``"0.69 (95% CI 0.48–0.98)"``; ``"0.69 (no interval reported)"`` when only the estimate
-    was printed; ``"not reported"`` when there is none. ``label=True`` prefixes ``"HR "``.
-    The printed strings (:attr:`helpers.data.Evidence.effects_printed`) keep trailing zeros
-    that floats lose ("0.50", not "0.5").
+    Parameters
+    ----------
+    evidence
+        The validated evidence (:func:`helpers.data.load_evidence`).
+    effect_id
+        A row of ``data/effects.csv``.
+    label
+        Prefix ``"HR "``.
+
+    Returns
+    -------
+    str
+        ``"0.69 (95% CI 0.48–0.98)"``; ``"0.69 (no interval reported)"`` when only the estimate
+        was printed; ``"not reported"`` when there is none. The printed strings
+        (:attr:`helpers.data.Evidence.effects_printed`) keep trailing zeros that floats lose
+        ("0.50", not "0.5").
+
+    Raises
+    ------
+    KeyError
+        If ``effect_id`` is not in the data.
     """
     printed = _printed_row(evidence, effect_id)
     prefix = "HR " if label else ""
@@ -111,29 +113,52 @@ def hr_text(evidence: Evidence, effect_id: str, *, label: bool = False) -> str:
             f"{printed['hr_ci_lower']}–{printed['hr_ci_upper']})")
 
 
-_NOT_REACHED = re.compile(r"not (?:been |yet )?reached", re.IGNORECASE)
+# "Median PFS ... has not been reached", "The median OS was not reached for pyrotinib": a median,
+# not a significance boundary, within one clause.
+_MEDIAN_NOT_REACHED = re.compile(r"median[^.;]{0,120}?\bnot (?:yet |been )?reached", re.IGNORECASE)
 
 
 def medians_text(evidence: Evidence, effect_id: str) -> str:
-    """Median survival in the experimental and control arms for prose, as printed: ``"7.4 vs 3.2
-    months"``. A missing median reads "not reached" when the row's quote says a median was not
-    reached, otherwise "not reported" (a blank cell is never guessed to be "not reached")."""
+    """Median survival in the experimental and control arms, as printed: ``"7.4 vs 3.2 months"``.
+
+    A blank median is never guessed. It reads "not reached" only when the other arm's median
+    is given and the row's quote says a median was not reached ("The median OS was not reached
+    for pyrotinib and was 26.9 months in the lapatinib group"); otherwise "not reported". A row
+    with no median in either arm reads "not reported", even if its quote mentions unreached
+    medians (a landmark-rate row, for instance, records no medians). A single group without a
+    comparator (a case series, a pooled review of series) shows its one median.
+
+    Parameters
+    ----------
+    evidence
+        The validated evidence (:func:`helpers.data.load_evidence`).
+    effect_id
+        A row of ``data/effects.csv``.
+
+    Raises
+    ------
+    KeyError
+        If ``effect_id`` is not in the data.
+    """
     printed = _printed_row(evidence, effect_id)
     row = evidence.effects.loc[effect_id]
-    missing = "not reached" if _NOT_REACHED.search(str(row["quote"])) else "not reported"
-    values = [printed[c] or missing for c in ("median_experimental", "median_control")]
-    if values == [missing, missing]:
+    given = [printed[c] for c in ("median_experimental", "median_control")]
+    if not any(given):
         return "not reported"
     unit = f" {row['median_unit']}" if pd.notna(row["median_unit"]) else ""
-    if values[1] == missing:  # the unit belongs to the number
+    if pd.isna(row["arm_control"]) and not given[1]:  # one group, no comparator
+        return f"{given[0]}{unit}"
+    missing = "not reached" if _MEDIAN_NOT_REACHED.search(str(row["quote"])) else "not reported"
+    values = [v or missing for v in given]
+    if not given[1]:  # the unit belongs to the number
         return f"{values[0]}{unit} vs {missing}"
     return f"{values[0]} vs {values[1]}{unit}"
 
 
 def evidence_table(evidence: Evidence, study_ids: list[str] | None = None, chapter: str | None = None) -> pd.DataFrame:
     """One line per reported estimate: study, design, phase, N, population, comparison,
-    endpoint, medians, HR with CI, analysis and a link to the source. Values are shown as
-    the source printed them (``:g``), not rounded again."""
+    endpoint, medians, HR with CI, analysis and a link to the source. Medians and hazard ratios
+    are shown as the source printed them (:func:`medians_text`, :func:`hr_text`)."""
     effects = evidence.effects
     studies = evidence.studies
     if chapter is not None:
@@ -152,8 +177,8 @@ def evidence_table(evidence: Evidence, study_ids: list[str] | None = None, chapt
         "population": population,
         "comparison": comparison,
         "endpoint": effects["endpoint"].to_numpy(),
-        "medians": [_median_text(r) for _, r in effects.iterrows()],
-        "HR (CI)": [_hr_text(r) for _, r in effects.iterrows()],
+        "medians": [medians_text(evidence, e) for e in effects.index],
+        "HR (CI)": [hr_text(evidence, e) for e in effects.index],
         "analysis": effects["analysis"].str.replace("_", " ").to_numpy(),
         "source": [link(sid, u) + ("" if k == "primary" else " (secondary)")
                    for sid, u, k in zip(effects["source_id"], sources["url"], sources["kind"])],
@@ -162,11 +187,16 @@ def evidence_table(evidence: Evidence, study_ids: list[str] | None = None, chapt
 
 def to_html(table: pd.DataFrame, caption: str | None = None) -> HTML:
     """Deterministic HTML for a table whose cells may hold links (already escaped)."""
-    # pandas' na_rep skips extension dtypes (Int64, string print "<NA>"): fill every missing cell.
-    table = table.astype(object).where(table.notna(), "–")
+    # pandas' na_rep covers numpy float columns only (kept as floats so each column keeps one
+    # precision); extension dtypes (Int64, string) and objects print "<NA>"/"None": fill those.
+    table = table.copy()
+    for column in table.columns:
+        values = table[column]
+        if not (values.dtype.kind == "f" and isinstance(values.dtype, np.dtype)):
+            table[column] = values.astype(object).where(values.notna(), "–")
     # A named column axis (e.g. after pivot_table) would add an empty first cell to every row.
     table = table.rename_axis(columns=None)
-    body = table.to_html(index=False, escape=False, border=0, classes="bclm-table")
+    body = table.to_html(index=False, escape=False, border=0, classes="bclm-table", na_rep="–")
     if caption:
         body = re.sub(r"(<table[^>]*>)", lambda m: f"{m.group(1)}<caption>{html.escape(caption)}</caption>",
                       body, count=1)

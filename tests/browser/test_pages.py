@@ -111,11 +111,13 @@ CONTRAST_SCRIPT = r"""(() => {
 
 
 PHONE_TABLE_SCRIPT = """Array.from(document.querySelectorAll('.bclm-table-wrap')).map((wrap, index) => {
-  const cell = wrap.querySelector('tbody td'); const caption = wrap.querySelector('caption');
+  const cell = wrap.querySelector('tbody td, tbody th'); const caption = wrap.querySelector('caption');
+  if (!cell) return {index, font_px: 0, first_after_scroll: 0, caption_right: null, caption_left: null};
   const before = cell.getBoundingClientRect().left; wrap.scrollLeft = wrap.scrollWidth;
-  const left = cell.getBoundingClientRect().left - before; wrap.scrollLeft = 0;
-  return {index, font_px: parseFloat(getComputedStyle(cell).fontSize), first_after_scroll: Math.round(left),
-          caption_right: caption ? Math.round(caption.getBoundingClientRect().right) : null}; })"""
+  const shifted = cell.getBoundingClientRect().left - before;
+  const box = caption ? caption.getBoundingClientRect() : null; wrap.scrollLeft = 0;
+  return {index, font_px: parseFloat(getComputedStyle(cell).fontSize), first_after_scroll: Math.round(shifted),
+          caption_left: box ? Math.round(box.left) : null, caption_right: box ? Math.round(box.right) : null}; })"""
 
 
 def _ids_in(path: Path) -> set[str]:
@@ -155,6 +157,11 @@ def test_page_renders_offline_with_working_images_links_maths_and_glue(browser, 
             elif parsed.fragment and target.suffix == ".html" and parsed.fragment not in _ids_in(target):
                 broken.append(href)
         assert broken == [], f"internal links that do not resolve: {broken}"
+        # The download button offers the page's source: the notebook, or the Markdown file.
+        stem = page_path[:-len(".html")]
+        source = next(f"{stem}{suffix}" for suffix in (".ipynb", ".md") if (ROOT / f"{stem}{suffix}").exists())
+        downloads = [unquote(urlparse(h).path) for h in links if "_sources/" in h]
+        assert any(d.endswith(f"_sources/{source}") for d in downloads), f"no download link to {source}: {downloads}"
         low_contrast = page.evaluate(CONTRAST_SCRIPT)
         assert low_contrast == [], f"text below WCAG AA contrast: {low_contrast[:10]}"
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -171,10 +178,11 @@ def test_page_is_readable_at_phone_width(browser, page_path):
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 2, f"page scrolls sideways by {overflow}px at {WIDTHS['phone']}px"
         # Evidence tables: small type; scrolled sideways to their last column, the first column
-        # (the study) is still in view, and so is the caption.
+        # (the study) is still in view, and so is the caption (measured while scrolled).
         tables = page.evaluate(PHONE_TABLE_SCRIPT)
         unreadable = [t for t in tables if t["font_px"] > 14 or not -1 <= t["first_after_scroll"] <= 2
-                      or (t["caption_right"] is not None and t["caption_right"] > WIDTHS["phone"])]
+                      or (t["caption_right"] is not None
+                          and not (0 <= t["caption_left"] and t["caption_right"] <= WIDTHS["phone"]))]
         assert unreadable == [], f"tables hard to read at phone width: {unreadable[:5]}"
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{page_path.replace('/', '__')[:-5]}__phone.png"), full_page=True)
