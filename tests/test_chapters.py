@@ -125,7 +125,8 @@ def test_book_config_follows_the_house_rules():
     assert CONFIG["execute"]["allow_errors"] is False
     assert CONFIG["execute"]["stderr_output"] == "show"
     sphinx = CONFIG["sphinx"]["config"]
-    assert sphinx["bibtex_reference_style"] == "author_year"
+    assert sphinx["bibtex_reference_style"] == "author_year_etal"  # author-year with "et al." (_ext/bibstyle.py)
+    assert sphinx["bibtex_default_style"] == "plain_etal"
     assert sphinx["intersphinx_mapping"] == {}
     assert "not medical advice" in CONFIG["html"]["announcement"]
     assert "references.bib" in CONFIG["bibtex_bibfiles"]

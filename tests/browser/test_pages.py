@@ -162,6 +162,9 @@ def test_page_renders_offline_with_working_images_links_maths_and_glue(browser, 
         source = next(f"{stem}{suffix}" for suffix in (".ipynb", ".md") if (ROOT / f"{stem}{suffix}").exists())
         downloads = [unquote(urlparse(h).path) for h in links if "_sources/" in h]
         assert any(d.endswith(f"_sources/{source}") for d in downloads), f"no download link to {source}: {downloads}"
+        citations = page.evaluate("""Array.from(document.querySelectorAll(
+            'main .bibtex-citation, main div.citation, main dd, main .citation')).map(e => e.innerText)""")
+        assert not [c for c in citations if " and others" in c], "a citation prints 'and others', not 'et al.'"
         low_contrast = page.evaluate(CONTRAST_SCRIPT)
         assert low_contrast == [], f"text below WCAG AA contrast: {low_contrast[:10]}"
         SHOTS.mkdir(parents=True, exist_ok=True)
