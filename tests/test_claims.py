@@ -75,6 +75,13 @@ def test_implied_reduction_interval_brackets_the_point_and_follows_rounding():
     assert wide[0] < lower and wide[1] > upper
 
 
+def test_sum_of_printed_shares_carries_their_rounding():
+    total, lower, upper = claims.sum_of_printed_shares(["10.3", "4.6"])
+    assert (total, lower, upper) == pytest.approx((14.9, 14.80, 15.00), abs=1e-12)
+    total, lower, upper = claims.sum_of_printed_shares(["9.61621881170562", "3.97018395859337"])
+    assert upper - lower == pytest.approx(2e-14, rel=0.01)  # each printed to 1e-14: half a unit either side
+
+
 def test_sum_of_shares_and_share_from_counts():
     assert claims.sum_of_shares([9.6, 4.0]) == pytest.approx(13.6)
     assert claims.sum_of_shares([10.3, 4.6]) == pytest.approx(14.9)
@@ -157,7 +164,16 @@ def test_evaluate_claim_on_constructed_rows(evidence):
     row = {"claim_id": "t", "claimed_value": "oral", "fact_id": "palbociclib_ibrance_route", "computation": "route"}
     assert claims.evaluate_claim(row, evidence) == ("oral", "consistent")
     row = {"claim_id": "t", "claimed_value": "15", "study_id": "jnci2014_seer_subtypes", "computation": "her2_positive_share"}
-    assert claims.evaluate_claim(row, evidence) == ("14.9%", "consistent")
+    assert claims.evaluate_claim(row, evidence) == ("14.9% (rounding allows 14.80–15.00%)", "consistent")
+    # "About 20%" read generously is 15 to 25: the printed 10.3 + 4.6 can just reach 15.
+    row = {**row, "claimed_value": "20"}
+    assert claims.evaluate_claim(row, evidence)[1] == "consistent"
+    row = {**row, "study_id": "seer_subtypes_2017_2021"}
+    assert claims.evaluate_claim(row, evidence)[1] == "inconsistent"
+    # Groups "of these" patients may leave some out but cannot exceed the total (Zou: 1021).
+    row = {"claim_id": "t", "claimed_value": "132, 836", "study_id": "zou2025", "computation": "parts_of_total"}
+    assert claims.evaluate_claim(row, evidence) == ("968 of 1021", "consistent")
+    assert claims.evaluate_claim({**row, "claimed_value": "532, 836"}, evidence) == ("1368 of 1021", "inconsistent")
     row = {"claim_id": "t", "claimed_value": "10, 5, 50", "computation": "implied_risk_reduction_from_medians"}
     assert claims.evaluate_claim(row, evidence)[1] == "consistent"
     with pytest.raises(KeyError, match="unknown computation"):

@@ -63,6 +63,7 @@ __all__ = [
     "implied_risk_reduction_from_medians",
     "implied_risk_reduction_interval",
     "sum_of_shares",
+    "sum_of_printed_shares",
     "share_from_counts",
     "parse_phase",
     "route_category",
@@ -278,6 +279,27 @@ def sum_of_shares(shares: Sequence[float]) -> float:
     return total
 
 
+def sum_of_printed_shares(printed: Sequence[str]) -> tuple[float, float, float]:
+    r"""Total of printed shares (percent) with the range their rounding allows.
+
+    Each printed share stands for every value that rounds to it
+    (:func:`helpers.effects.rounding_interval` at its printed decimals), so the total is the
+    point :math:`\sum_i s_i` with bounds :math:`[\sum_i s_{i,L}, \sum_i s_{i,U}]`: "10.3" and
+    "4.6" give 14.9, anywhere from 14.80 to 15.00.
+
+    Returns
+    -------
+    tuple of float
+        ``(total, lower, upper)``.
+    """
+    texts = [str(p).strip() for p in printed]
+    total = sum_of_shares([float(t) for t in texts])
+    bounds = [effects.rounding_interval(float(t), effects.decimals_of(t)) for t in texts]
+    lower = max(math.fsum(b[0] for b in bounds), 0.0)
+    upper = min(math.fsum(b[1] for b in bounds), 100.0)
+    return total, lower, upper
+
+
 def share_from_counts(part: int, total: int) -> float:
     r"""A percentage from counts: :math:`100 \times \text{part} / \text{total}`."""
     part, total = int(part), int(total)
@@ -436,11 +458,13 @@ def her2_positive_rows(evidence: Evidence, study_id: str) -> pd.DataFrame:
 
 def _her2_positive_share(row: Mapping, evidence: Evidence) -> tuple[str, str]:
     """"About x% of breast cancers are HER2-positive": the sum of the registry's HER2-positive
-    subtype shares, compared with the claim read generously (:func:`approximate_interval`)."""
+    subtype shares as printed, with the range their rounding allows
+    (:func:`sum_of_printed_shares`), compared with the claim read generously
+    (:func:`approximate_interval`)."""
     rows = her2_positive_rows(evidence, _require(row, "study_id"))
-    total = sum_of_shares(rows["percent_experimental"].to_list())
-    check = compare_number(_numbers(row, 1)[0], total, "approximate")
-    return f"{total:.1f}%", check.verdict
+    total, lower, upper = sum_of_printed_shares(evidence.effects_printed.loc[rows.index, "percent_experimental"])
+    check = compare_number(_numbers(row, 1)[0], (lower, upper), "approximate")
+    return f"{total:.1f}% (rounding allows {lower:.2f}–{upper:.2f}%)", check.verdict
 
 
 def _implied_risk_reduction(row: Mapping, evidence: Evidence) -> tuple[str, str]:
@@ -454,13 +478,15 @@ def _implied_risk_reduction(row: Mapping, evidence: Evidence) -> tuple[str, str]
 
 
 def _parts_of_total(row: Mapping, evidence: Evidence) -> tuple[str, str]:
-    """Group sizes printed as a partition ("of these, a had X and b had Y") against the total."""
+    """Group sizes printed as parts of a study ("of these, a had X and b had Y") against its
+    total: the groups are subsets, so they may leave patients out ("of these" does not say they
+    are all), but together they cannot exceed the total. Which patients are left out is for the
+    explanation to say."""
     study = _require(row, "study_id")
-    n_total = evidence.studies.loc[study, "n_total"]
+    n_total = int(evidence.studies.loc[study, "n_total"])
     parts = [int(_as_float(n)) for n in claimed_numbers(_require(row, "claimed_value"))]
     total = sum(parts)
-    check = compare_number(str(total), str(int(n_total)), "exact")
-    return f"{total} of {int(n_total)}", check.verdict
+    return f"{total} of {n_total}", "consistent" if total <= n_total else "inconsistent"
 
 
 #: Every computation a claim can name in its ``computation`` column.
