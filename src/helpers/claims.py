@@ -464,7 +464,8 @@ def _her2_positive_share(row: Mapping, evidence: Evidence) -> tuple[str, str]:
     rows = her2_positive_rows(evidence, _require(row, "study_id"))
     total, lower, upper = sum_of_printed_shares(evidence.effects_printed.loc[rows.index, "percent_experimental"])
     check = compare_number(_numbers(row, 1)[0], (lower, upper), "approximate")
-    return f"{total:.1f}% (rounding allows {lower:.2f}–{upper:.2f}%)", check.verdict
+    allows = f" (rounding allows {lower:.2f}–{upper:.2f}%)" if upper - lower >= 0.005 else ""
+    return f"{total:.1f}%{allows}", check.verdict
 
 
 def _implied_risk_reduction(row: Mapping, evidence: Evidence) -> tuple[str, str]:
