@@ -57,8 +57,7 @@ _build/html/index.html: $(STAMP) $(BOOK_SOURCES)
 	python -m helpers.validate
 	jupyter-book build . --all --keep-going
 
-test: $(STAMP)
-	python -m helpers.validate
+test: validate
 	pytest -n 2 --dist loadfile -m "not browser" tests chapters --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 	$(MAKE) --no-print-directory verify-notebooks
@@ -79,8 +78,7 @@ strict-book: $(STAMP)
 	jupyter-book build . -W --keep-going --all
 	@echo "Strict book build passed: _build/html"
 
-refresh: $(STAMP)
-	python -m helpers.validate
+refresh: validate
 	@for nb in $(CHAPTERS); do \
 		echo "papermill $$nb"; \
 		papermill --cwd chapters --kernel python3 --no-progress-bar --log-level WARNING "$$nb" "$$nb"; \

@@ -52,7 +52,7 @@ MIN_AT_RISK = 10
 
 # --------------------------------------------------------------------------- scoring
 # One home for the KM step function: the same code scores the book's round trips.
-km_curve, survival_at = reconstruct.km_steps, reconstruct.km_value_at
+km_curve = reconstruct.km_steps
 
 
 def median_time(curve: tuple[np.ndarray, np.ndarray]) -> float:
@@ -104,12 +104,7 @@ def score_trial(truth: list[pd.DataFrame], reconstructed: list[pd.DataFrame], ho
         m_true, m_rec = median_time(true_curve), median_time(rec_curve)
         d_median.append(0.0 if m_true == m_rec else abs(m_rec - m_true))
         d_rmst.append(abs(rmst(rec_curve, horizon) - rmst(true_curve, horizon)))
-        grid = np.unique(np.concatenate([true_arm["time"].to_numpy(), rec_arm["time"].to_numpy()]))
-        true_times = true_arm["time"].to_numpy()
-        at_risk = (true_times[None, :] >= grid[:, None]).sum(axis=1)
-        grid = grid[at_risk >= MIN_AT_RISK]
-        sup.append(float(np.max(np.abs(survival_at(rec_curve, grid) - survival_at(true_curve, grid))))
-                   if grid.size else 0.0)
+        sup.append(reconstruct.curve_distance(true_arm, rec_arm, MIN_AT_RISK))
     return {
         "HR_true": float(np.exp(beta_true)), "HR_rec": float(np.exp(beta_rec)),
         "abs_dlogHR": abs(beta_rec - beta_true), "se_ratio": se_rec / se_true,

@@ -46,7 +46,7 @@ import pandas as pd
 
 from helpers import effects
 from helpers.data import Evidence
-from helpers.tables import link
+from helpers.tables import link, medians_text
 
 __all__ = [
     "VERDICTS",
@@ -398,16 +398,15 @@ def _effect_cells(row: Mapping, evidence: Evidence, columns: Sequence[str]) -> t
 
 def _medians(row: Mapping, evidence: Evidence) -> tuple[str, str]:
     """Two medians (experimental, control) against the traced estimate, at printed precision."""
-    traced, checks = _effect_cells(row, evidence, ["median_experimental", "median_control"])
-    unit = evidence.effects.loc[_require(row, "effect_id"), "median_unit"]
-    return f"{traced[0]} vs {traced[1]} {unit}", _verdict(checks)
+    _, checks = _effect_cells(row, evidence, ["median_experimental", "median_control"])
+    return medians_text(evidence, _require(row, "effect_id")), _verdict(checks)
 
 
 def _medians_hr_p(row: Mapping, evidence: Evidence) -> tuple[str, str]:
     """Medians, hazard ratio and p-value against the traced estimate, at printed precision."""
     traced, checks = _effect_cells(row, evidence, ["median_experimental", "median_control", "hr", "p_value"])
-    unit = evidence.effects.loc[_require(row, "effect_id"), "median_unit"]
-    return f"{traced[0]} vs {traced[1]} {unit}, HR {traced[2]}, p {traced[3]}", _verdict(checks)
+    medians = medians_text(evidence, _require(row, "effect_id"))
+    return f"{medians}, HR {traced[2]}, p {traced[3]}", _verdict(checks)
 
 
 def _percent(row: Mapping, evidence: Evidence) -> tuple[str, str]:

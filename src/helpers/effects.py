@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -168,13 +169,7 @@ def _decimals(value: float) -> int:
     A trailing zero lost when the CSV was read (``0.540`` -> ``0.54``) gives one decimal fewer,
     hence a wider rounding interval: the checks err towards ``consistent``, never the reverse.
     """
-    text = repr(float(value))
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        digits = len(mantissa.split(".")[1]) if "." in mantissa and mantissa.split(".")[1] != "0" else 0
-        return max(digits - int(exponent), 0)
-    fraction = text.split(".")[1] if "." in text else ""
-    return 0 if fraction == "0" else len(fraction)
+    return decimals_of(repr(float(value)).removesuffix(".0"))
 
 
 def decimals_of(printed: str) -> int:
@@ -213,13 +208,10 @@ def _row(effect_id, check, verdict, detail, reported=np.nan, reported_interval=(
             "verdict": verdict, "detail": detail}
 
 
-_PRINTED: dict[str, str] = {}
-
-
-def _interval(row: pd.Series, column: str) -> tuple[float, float]:
-    """Rounding interval of a cell, at its printed precision when known."""
-    printed = _PRINTED.get(column)
-    decimals = decimals_of(printed) if printed else None
+def _interval(row: pd.Series, column: str, printed: Mapping[str, str]) -> tuple[float, float]:
+    """Rounding interval of a cell, at its printed precision when ``printed`` holds the string."""
+    text = printed.get(column)
+    decimals = decimals_of(text) if text else None
     return rounding_interval(float(row[column]), decimals)
 
 
@@ -235,10 +227,10 @@ def _level(row: pd.Series) -> float:
     return (float(row["ci_level"]) if "ci_level" in row and pd.notna(row["ci_level"]) else 95.0) / 100
 
 
-def _se_range(row: pd.Series, level: float):
+def _se_range(row: pd.Series, level: float, printed: Mapping[str, str]):
     lower, upper = float(row["hr_ci_lower"]), float(row["hr_ci_upper"])
-    lo_l, lo_u = _interval(row, "hr_ci_lower")
-    up_l, up_u = _interval(row, "hr_ci_upper")
+    lo_l, lo_u = _interval(row, "hr_ci_lower", printed)
+    up_l, up_u = _interval(row, "hr_ci_upper", printed)
     lo_l = max(lo_l, lower * 1e-6)  # a limit printed as 0.0x cannot round from zero
     z = z_for_level(level)
     # Rounding can make the limits touch; the SE then has no positive lower bound.
@@ -246,7 +238,7 @@ def _se_range(row: pd.Series, level: float):
     return (lo_l, lo_u), (up_l, up_u), (se_min, (math.log(up_u) - math.log(lo_l)) / (2 * z))
 
 
-def _check_p(row: pd.Series) -> dict:
+def _check_p(row: pd.Series, printed: Mapping[str, str]) -> dict:
     check = "CI ↔ p"
     missing = _missing(row, ["hr", "hr_ci_lower", "hr_ci_upper", "p_value"])
     if missing:
@@ -255,15 +247,15 @@ def _check_p(row: pd.Series) -> dict:
     level = _level(row)
     sided = int(row["p_sided"]) if "p_sided" in row and pd.notna(row["p_sided"]) else 2
     recomputed = p_from_ci(hr, lower, upper, level) / (2 if sided == 1 else 1)
-    hr_l, hr_u = _interval(row, "hr")
+    hr_l, hr_u = _interval(row, "hr", printed)
     log_abs = sorted([abs(math.log(max(hr_l, 1e-12))), abs(math.log(hr_u))])
     if hr_l <= 1 <= hr_u:
         log_abs[0] = 0.0
-    _, _, (se_min, se_max) = _se_range(row, level)
+    _, _, (se_min, se_max) = _se_range(row, level, printed)
     factor = 2 if sided == 1 else 1
     compatible = (_two_sided_p(log_abs[1], se_min) / factor, _two_sided_p(log_abs[0], se_max) / factor)
     operator = row.get("p_operator", "=") if pd.notna(row.get("p_operator", np.nan)) else "="
-    reported_interval = (0.0, p) if operator == "<" else _interval(row, "p_value")
+    reported_interval = (0.0, p) if operator == "<" else _interval(row, "p_value", printed)
     verdict = "consistent" if _overlaps(reported_interval, compatible) else "inconsistent"
     detail = (f"p recomputed from the CI ({'one' if sided == 1 else 'two'}-sided) is {recomputed:.3g}; "
               f"rounding of HR and CI allows {compatible[0]:.3g} to {compatible[1]:.3g}; "
@@ -276,33 +268,33 @@ def _check_p(row: pd.Series) -> dict:
     return _row(row["effect_id"], check, verdict, detail, p, reported_interval, recomputed, compatible)
 
 
-def _check_symmetry(row: pd.Series) -> dict:
+def _check_symmetry(row: pd.Series, printed: Mapping[str, str]) -> dict:
     check = "CI symmetry (log scale)"
     missing = _missing(row, ["hr", "hr_ci_lower", "hr_ci_upper"])
     if missing:
         return _row(row["effect_id"], check, "not_checkable", f"needs {', '.join(missing)}")
     hr, lower, upper = (float(row[c]) for c in ("hr", "hr_ci_lower", "hr_ci_upper"))
     recomputed = math.sqrt(lower * upper)
-    (lo_l, lo_u), (up_l, up_u), _ = _se_range(row, _level(row))
+    (lo_l, lo_u), (up_l, up_u), _ = _se_range(row, _level(row), printed)
     compatible = (math.sqrt(lo_l * up_l), math.sqrt(lo_u * up_u))
-    reported_interval = _interval(row, "hr")
+    reported_interval = _interval(row, "hr", printed)
     verdict = "consistent" if _overlaps(reported_interval, compatible) else "inconsistent"
     detail = (f"the geometric midpoint of the CI is {recomputed:.3f} (rounding allows {compatible[0]:.3f} to "
               f"{compatible[1]:.3f}); reported HR {hr:g}")
     return _row(row["effect_id"], check, verdict, detail, hr, reported_interval, recomputed, compatible)
 
 
-def _check_medians(row: pd.Series) -> dict:
+def _check_medians(row: pd.Series, printed: Mapping[str, str]) -> dict:
     check = "medians ↔ HR"
     missing = _missing(row, ["median_experimental", "median_control", "hr", "hr_ci_lower", "hr_ci_upper"])
     if missing:
         return _row(row["effect_id"], check, "not_checkable", f"needs {', '.join(missing)}")
     me, mc = float(row["median_experimental"]), float(row["median_control"])
     recomputed = hr_from_medians(me, mc)
-    me_l, me_u = _interval(row, "median_experimental")
-    mc_l, mc_u = _interval(row, "median_control")
+    me_l, me_u = _interval(row, "median_experimental", printed)
+    mc_l, mc_u = _interval(row, "median_control", printed)
     compatible = (mc_l / me_u, mc_u / me_l)
-    reported_interval = (_interval(row, "hr_ci_lower")[0], _interval(row, "hr_ci_upper")[1])
+    reported_interval = (_interval(row, "hr_ci_lower", printed)[0], _interval(row, "hr_ci_upper", printed)[1])
     verdict = "consistent" if _overlaps(reported_interval, compatible) else "inconsistent"
     detail = (f"exponential HR from the medians is {recomputed:.3f} ({compatible[0]:.3f} to {compatible[1]:.3f} "
               f"with rounding); compared with the reported CI {float(row['hr_ci_lower']):g} to "
@@ -311,7 +303,7 @@ def _check_medians(row: pd.Series) -> dict:
     return _row(row["effect_id"], check, verdict, detail, float(row["hr"]), reported_interval, recomputed, compatible)
 
 
-def _check_events(row: pd.Series) -> dict:
+def _check_events(row: pd.Series, printed: Mapping[str, str]) -> dict:
     check = "events ↔ CI width"
     missing = _missing(row, ["hr_ci_lower", "hr_ci_upper", "events_experimental", "events_control"])
     if missing:
@@ -324,7 +316,7 @@ def _check_events(row: pd.Series) -> dict:
     lower, upper = float(row["hr_ci_lower"]), float(row["hr_ci_upper"])
     level = _level(row)
     recomputed = events_from_se(se_from_ci(lower, upper, level), allocation)
-    _, _, (se_min, se_max) = _se_range(row, level)
+    _, _, (se_min, se_max) = _se_range(row, level, printed)
     compatible = (events_from_se(se_max, allocation) * (1 - EVENTS_MODEL_TOLERANCE),
                   events_from_se(se_min, allocation) * (1 + EVENTS_MODEL_TOLERANCE))
     verdict = "consistent" if compatible[0] <= events <= compatible[1] else "inconsistent"
@@ -375,12 +367,10 @@ def check_consistency(effects: pd.DataFrame, printed: pd.DataFrame | None = None
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for index, row in effects.iterrows():
-            _PRINTED.clear()
-            if printed is not None and index in printed.index:
-                _PRINTED.update({c: v for c, v in printed.loc[index].items() if isinstance(v, str) and v})
+            as_printed = ({c: v for c, v in printed.loc[index].items() if isinstance(v, str) and v}
+                          if printed is not None and index in printed.index else {})
             for check in _CHECKS:
-                rows.append(check(row))
-        _PRINTED.clear()
+                rows.append(check(row, as_printed))
     return pd.DataFrame(rows, columns=_COLUMNS)
 
 

@@ -801,9 +801,11 @@ NOISY_SD = 0.002
 
 def km_steps(durations, events) -> tuple[np.ndarray, np.ndarray]:
     """Event times and the Kaplan–Meier estimate just after each (the curve's steps)."""
+    from helpers.survival import numbers_at_risk  # one definition of "at risk" for the book
+
     durations, events = np.asarray(durations, float), np.asarray(events, bool)
     times = np.unique(durations[events])
-    at_risk = (durations[None, :] >= times[:, None]).sum(axis=1)
+    at_risk = numbers_at_risk(durations, times)
     deaths = ((durations[None, :] == times[:, None]) & events[None, :]).sum(axis=1)
     return times, np.cumprod(1 - deaths / at_risk)
 
@@ -853,10 +855,14 @@ def at_risk_table(durations, every: float = 6.0) -> pd.DataFrame:
 
 def curve_distance(truth: pd.DataFrame, rows: pd.DataFrame, min_at_risk: int = 10) -> float:
     """sup |S_rec(t) − S_true(t)| over both data sets' times at which at least ``min_at_risk``
-    true patients are still at risk (the benchmark's ``sup_dKM``). Both frames have ``time``
-    and ``event``."""
+    true patients are still at risk (the benchmark's ``sup_dKM``; 0 when no time qualifies). Both
+    frames have ``time`` and ``event``."""
+    from helpers.survival import numbers_at_risk
+
     grid = np.unique(np.r_[truth["time"], rows["time"]])
-    grid = grid[(np.asarray(truth["time"], float)[None, :] >= grid[:, None]).sum(axis=1) >= min_at_risk]
+    grid = grid[numbers_at_risk(truth["time"], grid) >= min_at_risk]
+    if not grid.size:
+        return 0.0
     true_km, rec_km = km_steps(truth["time"], truth["event"]), km_steps(rows["time"], rows["event"])
     return float(np.max(np.abs(km_value_at(rec_km, grid) - km_value_at(true_km, grid))))
 

@@ -8,7 +8,6 @@ once, so that no chapter re-implements them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np

@@ -196,7 +196,7 @@ def to_html(table: pd.DataFrame, caption: str | None = None) -> HTML:
             table[column] = values.astype(object).where(values.notna(), "–")
     # A named column axis (e.g. after pivot_table) would add an empty first cell to every row.
     table = table.rename_axis(columns=None)
-    body = table.to_html(index=False, escape=False, border=0, classes="bclm-table", na_rep="–")
+    body = table.to_html(index=False, escape=False, border=0, classes="bclm-table", na_rep="–", justify="left")
     if caption:
         body = re.sub(r"(<table[^>]*>)", lambda m: f"{m.group(1)}<caption>{html.escape(caption)}</caption>",
                       body, count=1)
