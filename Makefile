@@ -1,8 +1,10 @@
 # The two commands of the README:
-#   make book   install everything, execute every chapter, build the HTML book into _build/html
+#   make book   install everything, bring the committed chapter outputs up to date (papermill
+#               re-executes only the chapters whose inputs changed), render the HTML book
 #   make test   install everything and run every check (what CI runs through .ci/run)
 # and, for maintainers:
-#   make refresh    re-execute every chapter in place (papermill) and normalise it (nbstripout)
+#   make refresh    re-execute every chapter in place (papermill, in parallel) and normalise it
+#   make status     which chapters' committed outputs are stale, and why
 #   make check-r    regenerate the R reference values with Rscript and compare them
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,22 +19,27 @@ export PATH := $(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 CHAPTERS := $(shell sed -n 's/^ *- file: \(chapters\/.*\)/\1.ipynb/p' _toc.yml)
+# What make watches to decide whether to run the build at all; which chapters re-execute is
+# decided by the input records in the notebooks (python -m helpers.notebooks status).
 BOOK_SOURCES := $(CHAPTERS) $(wildcard *.md) _config.yml _toc.yml references.bib \
-	$(wildcard bib/*.bib) $(wildcard _static/*) $(wildcard _ext/*.py) \
-	$(wildcard src/helpers/*.py) $(wildcard data/*) $(wildcard data/*/*)
+	$(wildcard bib/*.bib) $(wildcard _static/*) $(wildcard _ext/*.py) pyproject.toml uv.lock \
+	$(wildcard src/helpers/*.py) $(wildcard src/helpers/*/*.py) $(wildcard data/*) $(wildcard data/*/*) \
+	$(wildcard benchmarks/*.csv)
 NBSTRIPOUT := nbstripout --keep-output --keep-count --extra-keys "metadata.papermill cell.metadata.papermill"
 STAMP := $(VENV)/.synced
 
-.PHONY: help install validate book test verify-notebooks strict-book browser-test refresh binder-env bench bench-reconstruction check-r clean
+.PHONY: help install validate book status test verify-notebooks strict-book browser-test refresh binder-env bench bench-reconstruction check-r handouts clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (installs everything first)"
 	@echo "make test     run every check: unit tests, nbval, nbstripout --verify, strict build"
-	@echo "make refresh  re-execute the chapters in place and normalise them"
+	@echo "make refresh  re-execute every chapter in place and normalise it"
+	@echo "make status   which chapters' committed outputs are stale, and why"
 	@echo "make bench    measure build, test and per-chapter times against the budget"
 	@echo "make bench-reconstruction  KM reconstruction vs R peers (needs ../shared/validation)"
 	@echo "make check-r  regenerate the R reference values (needs Rscript) and compare"
 	@echo "make binder-env  re-pin binder/requirements.txt from uv.lock (after changing dependencies)"
+	@echo "make handouts  print each chapter and the whole book to PDF in _build/handouts (needs chromium)"
 
 # uv is installed with pip when missing; the environment follows uv.lock exactly.
 $(STAMP): pyproject.toml uv.lock
@@ -51,13 +58,16 @@ validate: $(STAMP)
 book: _build/html/index.html
 	@echo "The book is built. Open file://$(CURDIR)/_build/html/index.html"
 
-# Any change to a chapter, the data, the helpers or the configuration rebuilds everything:
-# execution is forced, and only a full build notices edits to src/helpers.
+# Validate the data, re-execute (papermill, in parallel) only the chapters whose recorded inputs
+# differ from the tree, then render the committed outputs (Jupyter Book executes nothing).
+# Any failure stops with a non-zero exit and removes _build/html: no stale site is left.
 _build/html/index.html: $(STAMP) $(BOOK_SOURCES)
-	python -m helpers.validate
-	jupyter-book build . --all --keep-going
+	python -m helpers.notebooks build
 
 test: validate
+	python -m helpers.notebooks check
+	ruff check .
+	ruff format --check src tests benchmarks _ext
 	pytest -n 2 --dist loadfile -m "not browser" tests chapters --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 	$(MAKE) --no-print-directory verify-notebooks
@@ -72,18 +82,18 @@ verify-notebooks: $(STAMP)
 	$(NBSTRIPOUT) --verify $(CHAPTERS)
 	@echo "nbstripout --verify: committed notebooks are normalised"
 
-# Warnings are errors; a clean _build, so nothing stale is published.
+# Warnings are errors; a clean _build, so nothing stale is published. Renders, never executes.
 strict-book: $(STAMP)
 	rm -rf _build
-	jupyter-book build . -W --keep-going --all
+	jupyter-book build . -W --keep-going --all || { rm -rf _build/html; exit 1; }
 	@echo "Strict book build passed: _build/html"
 
+# Re-execute every chapter (papermill, in parallel, in place) and normalise it with nbstripout.
 refresh: validate
-	@for nb in $(CHAPTERS); do \
-		echo "papermill $$nb"; \
-		papermill --cwd chapters --kernel python3 --no-progress-bar --log-level WARNING "$$nb" "$$nb"; \
-	done
-	$(NBSTRIPOUT) $(CHAPTERS)
+	python -m helpers.notebooks execute --all
+
+status: $(STAMP)
+	python -m helpers.notebooks status
 
 # Binder and other pip-based launchers: the same pins as uv.lock (tests/test_release.py checks).
 binder-env:
@@ -100,6 +110,11 @@ bench-reconstruction: $(STAMP)
 
 check-r: $(STAMP)
 	BCLM_REQUIRE_R=1 pytest -p no:cacheprovider -m r_live tests
+
+# PDF handouts: every page of the built book printed by headless Chromium (Debian's `chromium`),
+# code hidden, tables fitted to the page; one PDF per chapter and the book in _build/handouts.
+handouts: _build/html/index.html
+	python -m helpers.handouts --html _build/html --out _build/handouts
 
 clean:
 	rm -rf _build

@@ -42,7 +42,7 @@ def names_etal(children, context, role, **kwargs):
     try:
         persons = context["entry"].persons[role]
     except KeyError:
-        raise FieldIsMissing(role, context["entry"])
+        raise FieldIsMissing(role, context["entry"]) from None
     style = context["style"]
     named, truncated = split_others(persons)
     formatted = [style.format_name(person, style.abbreviate_names) for person in named]
@@ -65,7 +65,7 @@ def label_names_etal(children, data, role, **kwargs):
     try:
         persons = data["entry"].persons[role]
     except KeyError:
-        raise FieldIsMissing(role, data["entry"])
+        raise FieldIsMissing(role, data["entry"]) from None
     person_style = data["style"].person
     named, truncated = split_others(persons)
     formatted = [person_style.style_plugin.format(person, person_style.abbreviate) for person in named]
@@ -89,12 +89,14 @@ def author_or_editor_or_title_etal(children, data, **kwargs):
 @dataclass
 class EtAlPersonStyle(PersonStyle):
     def names(self, role: str, full: bool):
-        return label_names_etal(role=role, sep=self.sep, sep2=self.sep2, last_sep=self.last_sep,
-                                other=None if full else self.other)
+        return label_names_etal(
+            role=role, sep=self.sep, sep2=self.sep2, last_sep=self.last_sep, other=None if full else self.other
+        )
 
     def author_or_editor_or_title(self, full: bool):
-        return author_or_editor_or_title_etal(sep=self.sep, sep2=self.sep2, last_sep=self.last_sep,
-                                              other=None if full else self.other)
+        return author_or_editor_or_title_etal(
+            sep=self.sep, sep2=self.sep2, last_sep=self.last_sep, other=None if full else self.other
+        )
 
 
 @dataclass

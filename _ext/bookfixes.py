@@ -52,7 +52,8 @@ def _check_launch_buttons(app, config):
         from sphinx.util import logging
 
         logging.getLogger(__name__).info(
-            "bookfixes: launch buttons (Binder, Colab) are off until repository.url is set in _config.yml")
+            "bookfixes: launch buttons (Binder, Colab) are off until repository.url is set in _config.yml"
+        )
         config.html_theme_options = fixed
 
 

@@ -1,11 +1,54 @@
-"""Shared test fixtures."""
+"""The one test scaffold: paths, shared fixtures, and the rule for optional external resources.
+
+- :data:`ROOT` (the repository), :data:`DATA` (``data/``), :data:`SHARED` (``../shared``, never
+  committed). Test modules import them: ``from conftest import ROOT``.
+- ``evidence``: the committed evidence tables, loaded and validated once per session.
+- ``gbsg2``: the GBSG2 teaching data (times in months), loaded once per session. Both are shared
+  between tests: never modify them in place (take a copy).
+- :func:`require`: a resource outside the project (R, the validation data, the audited articles,
+  a browser) that is missing skips its tests with a message saying what to install, unless the
+  matching ``BCLM_REQUIRE_*`` variable is ``1`` (CI), where its absence is a failure.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
+import pandas as pd
 import pytest
+
+from helpers import data, datasets
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+SHARED = ROOT.parent / "shared"
+SHARED_VALIDATION = SHARED / "validation"
+ARTICLES_DIR = SHARED / "articles"
+
+
+def require(present: bool, message: str, variable: str) -> None:
+    """Skip the calling test (or fixture) with ``message`` when ``present`` is false, or fail
+    when the environment variable ``variable`` (``BCLM_REQUIRE_R``, ``BCLM_REQUIRE_SHARED``,
+    ``BCLM_REQUIRE_BROWSER``) is ``1``."""
+    if present:
+        return
+    if os.environ.get(variable) == "1":
+        pytest.fail(f"{message} ({variable}=1 makes this a failure)")
+    pytest.skip(f"{message} (set {variable}=1 to make this a failure)")
+
+
+@pytest.fixture(scope="session")
+def evidence() -> data.Evidence:
+    """The committed evidence tables of ``data/``, validated (shared: do not modify)."""
+    return data.load_evidence(DATA)
+
+
+@pytest.fixture(scope="session")
+def gbsg2() -> pd.DataFrame:
+    """GBSG2 with ``time_months``, ``event`` and ``hormone_therapy`` (shared: do not modify)."""
+    return datasets.load_gbsg2("months")
 
 
 @pytest.fixture(scope="session")
@@ -17,10 +60,35 @@ def rscript() -> str:
     committed reference values are still checked by the tests that read them.
     """
     path = shutil.which("Rscript")
-    if path is None:
-        message = ("Rscript not found: install r-base-core r-cran-survival r-cran-metafor "
-                   "(Debian, --no-install-recommends) to run the live cross-check against R")
-        if os.environ.get("BCLM_REQUIRE_R") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    require(
+        path is not None,
+        "Rscript not found: install r-base-core r-cran-survival r-cran-metafor "
+        "(Debian, --no-install-recommends) to run the live cross-check against R",
+        "BCLM_REQUIRE_R",
+    )
     return path
+
+
+@pytest.fixture(scope="session")
+def shared_validation() -> Path:
+    """The reconstruction validation data next to the repository (``../shared/validation``)."""
+    require(
+        (SHARED_VALIDATION / "reconstruction-benchmark" / "inputs" / "manifest.csv").exists(),
+        f"validation data not found at {SHARED_VALIDATION} (../shared/validation, never committed): "
+        "skipping the checks against the R implementations and KEYNOTE-189",
+        "BCLM_REQUIRE_SHARED",
+    )
+    return SHARED_VALIDATION
+
+
+@pytest.fixture(scope="session")
+def articles_dir() -> Path:
+    """The folder of the audited articles (``../shared/articles``), which the project does not
+    redistribute."""
+    require(
+        ARTICLES_DIR.is_dir(),
+        f"articles folder {ARTICLES_DIR} not found: the audited articles are not part of the project, "
+        "so the check that every quote in data/claims.csv is verbatim is skipped",
+        "BCLM_REQUIRE_SHARED",
+    )
+    return ARTICLES_DIR

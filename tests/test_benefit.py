@@ -21,22 +21,27 @@ probabilities = st.floats(min_value=0.001, max_value=1, allow_nan=False, allow_i
 
 # --- median gain ------------------------------------------------------------------------------
 
+
 def test_median_gain_is_the_difference_of_medians():
     assert benefit.median_gain(9.0, 6.0) == 3.0
     assert benefit.median_gain(5.5, 6.0) == pytest.approx(-0.5, abs=1e-15)
 
 
-@pytest.mark.parametrize(("experimental", "control", "message"), [
-    (0.0, 6.0, "median_experimental must be positive"),
-    (9.0, -1.0, "median_control must be positive"),
-    (math.inf, 6.0, "median_experimental must be a finite number"),
-])
+@pytest.mark.parametrize(
+    ("experimental", "control", "message"),
+    [
+        (0.0, 6.0, "median_experimental must be a positive finite number, got 0.0"),
+        (9.0, -1.0, "median_control must be a positive finite number, got -1.0"),
+        (math.inf, 6.0, "median_experimental must be a positive finite number, got inf"),
+    ],
+)
 def test_median_gain_rejects_medians_that_are_not_positive_numbers(experimental, control, message):
     with pytest.raises(ValueError, match=message):
         benefit.median_gain(experimental, control)
 
 
 # --- landmark survival gain under proportional hazards ---------------------------------------
+
 
 def test_landmark_gain_against_hand_computation():
     # S_C = 0.5, HR = 0.5: S_E = 0.5 ** 0.5 = 0.70710678..., gain = 0.20710678...
@@ -68,18 +73,22 @@ def test_landmark_gain_has_the_sign_of_the_effect_and_stays_a_probability(hr, su
         assert result["gain"] <= 1e-15
 
 
-@pytest.mark.parametrize(("hr", "survival", "message"), [
-    (0.0, 0.5, "hr must be positive"),
-    (0.7, 0.0, r"survival_control_at_t must lie in \(0, 1\], got 0.0"),
-    (0.7, 1.2, r"survival_control_at_t must lie in \(0, 1\], got 1.2"),
-    (math.nan, 0.5, "hr must be a finite number"),
-])
+@pytest.mark.parametrize(
+    ("hr", "survival", "message"),
+    [
+        (0.0, 0.5, "hr must be a positive finite number, got 0.0"),
+        (0.7, 0.0, r"survival_control_at_t must be a number in \(0, 1\], got 0.0"),
+        (0.7, 1.2, r"survival_control_at_t must be a number in \(0, 1\], got 1.2 \(a probability, not a percentage\)"),
+        (math.nan, 0.5, "hr must be a positive finite number, got nan"),
+    ],
+)
 def test_landmark_gain_rejects_invalid_inputs(hr, survival, message):
     with pytest.raises(ValueError, match=message):
         benefit.landmark_survival_gain(hr, survival)
 
 
 # --- RMST under exponential survival ---------------------------------------------------------
+
 
 def test_rmst_exponential_against_closed_form():
     # Median ln 2 gives rate 1, so RMST(1) = 1 - exp(-1).
@@ -107,7 +116,8 @@ def test_rmst_exponential_tends_to_the_mean_and_to_the_horizon():
 @PROPERTY
 @given(median_experimental=medians, median_control=medians, horizon=horizons)
 def test_rmst_difference_exponential_is_the_difference_and_has_the_sign_of_the_median_gain(
-        median_experimental, median_control, horizon):
+    median_experimental, median_control, horizon
+):
     result = benefit.rmst_difference_exponential(median_experimental, median_control, horizon)
     assert result["difference"] == result["rmst_experimental"] - result["rmst_control"]
     if median_experimental > median_control:
@@ -116,11 +126,14 @@ def test_rmst_difference_exponential_is_the_difference_and_has_the_sign_of_the_m
         assert result["difference"] <= 0
 
 
-@pytest.mark.parametrize(("median", "horizon", "message"), [
-    (-1.0, 12.0, "median must be positive"),
-    (6.0, 0.0, "horizon must be positive"),
-    (6.0, math.inf, "horizon must be a finite number"),
-])
+@pytest.mark.parametrize(
+    ("median", "horizon", "message"),
+    [
+        (-1.0, 12.0, "median must be a positive finite number, got -1.0"),
+        (6.0, 0.0, "horizon must be a positive finite number, got 0.0"),
+        (6.0, math.inf, "horizon must be a positive finite number, got inf"),
+    ],
+)
 def test_rmst_exponential_rejects_invalid_inputs(median, horizon, message):
     with pytest.raises(ValueError, match=message):
         benefit.rmst_exponential(median, horizon)
@@ -128,12 +141,16 @@ def test_rmst_exponential_rejects_invalid_inputs(median, horizon, message):
 
 # --- ESMO-MCBS v1.1: maximal grades (Dafni et al., ESMO Open 2017;2:e000216, Table 1) ----------
 
-@pytest.mark.parametrize(("endpoint", "median_control", "hr_lower", "gain", "grade"), [
-    ("OS", 12.0, 0.65, 3.0, 4),    # "4 ≤12 months ≤0.65 AND ≥3 months", both limits inclusive
-    ("OS", 24.0, 0.70, 5.0, 4),    # ">12 months ≤0.70 AND ≥5 months" (v1.1 sheet >12, ≤24)
-    ("PFS", 6.0, 0.65, 1.5, 3),    # "3 ≤6 months ≤0.65 AND ≥1.5 months"
-    ("TTP", 6.1, 0.65, 3.0, 3),    # ">6 months ≤0.65 AND ≥3 months"
-])
+
+@pytest.mark.parametrize(
+    ("endpoint", "median_control", "hr_lower", "gain", "grade"),
+    [
+        ("OS", 12.0, 0.65, 3.0, 4),  # "4 ≤12 months ≤0.65 AND ≥3 months", both limits inclusive
+        ("OS", 24.0, 0.70, 5.0, 4),  # ">12 months ≤0.70 AND ≥5 months" (v1.1 sheet >12, ≤24)
+        ("PFS", 6.0, 0.65, 1.5, 3),  # "3 ≤6 months ≤0.65 AND ≥1.5 months"
+        ("TTP", 6.1, 0.65, 3.0, 3),  # ">6 months ≤0.65 AND ≥3 months"
+    ],
+)
 def test_maximal_grades_match_dafni_2017_table_1(endpoint, median_control, hr_lower, gain, grade):
     result = benefit.esmo_mcbs_form2a(endpoint, hr_lower, median_control, gain)
     assert result["preliminary_grade"] == grade == result["maximal_grade"]
@@ -142,17 +159,21 @@ def test_maximal_grades_match_dafni_2017_table_1(endpoint, median_control, hr_lo
 
 # --- ESMO-MCBS v1.1 form 2a, control median ≤12 months (CancerCalc v1.1 rows) ----------------
 
-@pytest.mark.parametrize(("hr_lower", "gain", "grade"), [
-    (0.65, 3.0, 4),     # "HR ≤0.65 AND OS gain ≥3 months"
-    (0.40, 2.99, 3),    # "HR ≤0.65 AND OS gain ≥2-<3 months"
-    (0.65, 2.0, 3),
-    (0.65, 1.99, 2),    # "HR ≤0.65 AND OS gain ≥1.5-<2 months"
-    (0.65, 1.5, 2),
-    (0.66, 1.5, 2),     # "HR >0.65-≤0.7 AND OS gain ≥1.5months"
-    (0.70, 10.0, 2),
-    (0.71, 10.0, 1),    # none of the rows above
-    (0.30, 1.49, 1),
-])
+
+@pytest.mark.parametrize(
+    ("hr_lower", "gain", "grade"),
+    [
+        (0.65, 3.0, 4),  # "HR ≤0.65 AND OS gain ≥3 months"
+        (0.40, 2.99, 3),  # "HR ≤0.65 AND OS gain ≥2-<3 months"
+        (0.65, 2.0, 3),
+        (0.65, 1.99, 2),  # "HR ≤0.65 AND OS gain ≥1.5-<2 months"
+        (0.65, 1.5, 2),
+        (0.66, 1.5, 2),  # "HR >0.65-≤0.7 AND OS gain ≥1.5months"
+        (0.70, 10.0, 2),
+        (0.71, 10.0, 1),  # none of the rows above
+        (0.30, 1.49, 1),
+    ],
+)
 def test_form2a_up_to_12_months_follows_the_cancercalc_rows(hr_lower, gain, grade):
     assert benefit.esmo_mcbs_form2a("OS", hr_lower, 9.0, gain)["preliminary_grade"] == grade
 
@@ -174,8 +195,7 @@ def test_a_gain_computed_from_reported_medians_meets_an_equal_threshold():
 
 
 @PROPERTY
-@given(hr_a=st.floats(0.05, 1.0), hr_b=st.floats(0.05, 1.0),
-       gain_a=st.floats(-5.0, 20.0), gain_b=st.floats(-5.0, 20.0))
+@given(hr_a=st.floats(0.05, 1.0), hr_b=st.floats(0.05, 1.0), gain_a=st.floats(-5.0, 20.0), gain_b=st.floats(-5.0, 20.0))
 def test_form2a_grade_never_improves_with_a_weaker_hr_or_a_smaller_gain(hr_a, hr_b, gain_a, gain_b):
     strong_hr, weak_hr = sorted([hr_a, hr_b])
     small_gain, large_gain = sorted([gain_a, gain_b])
@@ -192,7 +212,8 @@ def test_result_says_it_is_preliminary_and_which_rule_fired():
     assert result["rule"] == (
         "Form 2a (OS), control median 8.97 months (≤12 months): HR lower 95% limit ≤ 0.65 AND "
         "median gain ≥ 3 months (observed: HR lower limit 0.56, median gain 3.91 months) gives "
-        "preliminary grade 4.")
+        "preliminary grade 4."
+    )
 
 
 # --- Worked examples: ESMO-MCBS scorecards as tabulated in BMJ Open ---------------------------
@@ -203,6 +224,7 @@ def test_result_says_it_is_preliminary_and_which_rule_fired():
 #   EV-301 | EV | OS | 8.97 months | 3.91 months | 0.70 (0.56 to 0.89) | NA | 4 (form 2a) | 4
 #   DESTINY-Breast04 | DS-8201 | PFS (OS improved) | 16.8 months | 6.6 months |
 #       0.64 (0.49 to 0.84) | NA | 4 (form 2a) | 4
+
 
 def test_ev301_matches_its_published_esmo_mcbs_grade():
     result = benefit.esmo_mcbs_form2a("OS", 0.56, 8.97, 3.91, hr_ci_upper=0.89)
@@ -223,31 +245,49 @@ def test_emilia_control_median_above_24_months_is_not_implemented():
 
 # --- Unverified rows and invalid inputs --------------------------------------------------------
 
-@pytest.mark.parametrize(("endpoint", "median_control", "hr_lower", "gain", "message"), [
-    ("OS", 18.0, 0.60, 4.9, r"form 2a \(OS\), control median >12 and ≤24 months: the criterion "
-                            r"for the maximal grade 4 is not met .* grades 3 to 1 could not be verified"),
-    ("PFS", 4.0, 0.70, 2.0, r"form 2b \(PFS\), control median ≤6 months: .* grades 2 to 1"),
-    ("PFS", 8.0, 0.50, 2.9, r"form 2b \(PFS\), control median >6 months: .* grades 2 to 1"),
-])
-def test_grades_whose_thresholds_were_not_verified_raise(endpoint, median_control, hr_lower, gain,
-                                                         message):
+
+@pytest.mark.parametrize(
+    ("endpoint", "median_control", "hr_lower", "gain", "message"),
+    [
+        (
+            "OS",
+            18.0,
+            0.60,
+            4.9,
+            r"form 2a \(OS\), control median >12 and ≤24 months: the criterion "
+            r"for the maximal grade 4 is not met .* grades 3 to 1 were not found in the sources searched",
+        ),
+        ("PFS", 4.0, 0.70, 2.0, r"form 2b \(PFS\), control median ≤6 months: .* grades 2 to 1"),
+        ("PFS", 8.0, 0.50, 2.9, r"form 2b \(PFS\), control median >6 months: .* grades 2 to 1"),
+    ],
+)
+def test_grades_whose_thresholds_were_not_verified_raise(endpoint, median_control, hr_lower, gain, message):
     with pytest.raises(NotImplementedError, match=message):
         benefit.esmo_mcbs_form2a(endpoint, hr_lower, median_control, gain)
 
 
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"endpoint": "DFS"}, ValueError, r"endpoint must be one of \['OS', 'PFS', 'TTP'\], got 'DFS'"),
-    ({"hr_ci_lower": 0.0}, ValueError, "hr_ci_lower must be positive"),
-    ({"median_control": math.inf}, ValueError, "median_control must be a finite number"),
-    ({"median_gain": math.nan}, ValueError, "median_gain must be a finite number"),
-    ({"hr_ci_upper": 1.0}, ValueError, r"includes 1: no statistically significant benefit"),
-    ({"hr_ci_upper": 0.4}, ValueError, "hr_ci_upper 0.4 is below hr_ci_lower 0.5"),
-    ({"survival_gain_2_years": 1.5}, ValueError, r"must lie in \[-1, 1\], got 1.5"),
-    ({"median_control": 15.0, "survival_gain_2_years": 0.2}, ValueError,
-     "alternative criterion of form 2a with a control median ≤12 months; this is form 2a, >12"),
-    ({"endpoint": "PFS", "median_control": 4.0, "survival_gain_2_years": 0.2}, ValueError,
-     "this is form 2b"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"endpoint": "DFS"}, ValueError, r"endpoint must be one of \['OS', 'PFS', 'TTP'\], got 'DFS'"),
+        ({"hr_ci_lower": 0.0}, ValueError, "hr_ci_lower must be a positive finite number, got 0.0"),
+        ({"median_control": math.inf}, ValueError, "median_control must be a positive finite number, got inf"),
+        ({"median_gain": math.nan}, ValueError, "median_gain must be a finite number"),
+        ({"hr_ci_upper": 1.0}, ValueError, r"includes 1: no statistically significant benefit"),
+        ({"hr_ci_upper": 0.4}, ValueError, "hr_ci_upper 0.4 is below hr_ci_lower 0.5"),
+        # Significant harm without the upper limit used to be graded 1.
+        ({"hr_ci_lower": 1.2}, ValueError, "hr_ci_lower 1.2 is at least 1: the 95% CI of the HR lies at or above 1"),
+        ({"endpoint": None}, ValueError, "endpoint must be one of"),
+        ({"median_gain": "3"}, TypeError, "median_gain must be a finite number, got '3'"),
+        ({"survival_gain_2_years": 1.5}, ValueError, r"survival_gain_2_years must be a number in \[-1, 1\], got 1.5"),
+        (
+            {"median_control": 15.0, "survival_gain_2_years": 0.2},
+            ValueError,
+            "alternative criterion of form 2a with a control median ≤12 months; this is form 2a, >12",
+        ),
+        ({"endpoint": "PFS", "median_control": 4.0, "survival_gain_2_years": 0.2}, ValueError, "this is form 2b"),
+    ],
+)
 def test_esmo_mcbs_rejects_invalid_inputs(kwargs, error, message):
     arguments = {"endpoint": "OS", "hr_ci_lower": 0.5, "median_control": 9.0, "median_gain": 3.0}
     arguments.update(kwargs)
@@ -261,3 +301,33 @@ def test_threshold_table_lists_every_implemented_row_with_a_source():
     assert table["source"].str.contains("https://").all()
     assert table.groupby("form")["grade"].max().to_dict() == {"2a": 4, "2b": 3}
     assert len(table) == 9
+
+
+# --- absolute risks at a landmark (exponential) ------------------------------------------------
+
+
+def test_landmark_risk_is_one_half_at_the_median():
+    risks = benefit.landmark_risks_exponential(24.0, 12.0, 12.0)
+    assert risks["risk_control"] == pytest.approx(0.5, abs=1e-12)
+    assert risks["risk_experimental"] == pytest.approx(1 - 2**-0.5, abs=1e-12)
+    assert risks["risk_difference"] == pytest.approx(0.5 - (1 - 2**-0.5), abs=1e-12)
+    assert risks["number_needed_to_treat"] == pytest.approx(1 / (2**-0.5 - 0.5), abs=1e-9)
+
+
+def test_landmark_risks_equal_medians_need_infinitely_many_treated():
+    risks = benefit.landmark_risks_exponential(10.0, 10.0, 5.0)
+    assert risks["risk_difference"] == 0.0
+    assert math.isinf(risks["number_needed_to_treat"])
+
+
+@PROPERTY
+@given(medians, medians, horizons)
+def test_landmark_risks_agree_with_the_exponential_survival_function(median_e, median_c, t):
+    risks = benefit.landmark_risks_exponential(median_e, median_c, t)
+    assert risks["risk_control"] == pytest.approx(1 - math.exp(-math.log(2) / median_c * t), abs=1e-12)
+    assert risks["risk_experimental"] == pytest.approx(1 - math.exp(-math.log(2) / median_e * t), abs=1e-12)
+
+
+def test_landmark_risks_reject_a_landmark_that_is_not_positive():
+    with pytest.raises(ValueError, match="landmark"):
+        benefit.landmark_risks_exponential(10.0, 8.0, 0.0)

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 
 import pybtex.plugin
 import pytest
 from pybtex.database import parse_string
 from pybtex.richtext import Tag, Text
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT
 
 BIB = """
 @article{turner, author={Turner, Nicholas C. and others}, title={Palbociclib}, journal={N Engl J Med}, year={2018}}
@@ -51,11 +50,14 @@ def test_bibliography_prints_et_al_for_others_and_matches_pybtex_plain_otherwise
     assert list(ours) == list(plain), "the sort order must not change"
 
 
-@pytest.mark.parametrize(("key", "short", "full"), [
-    ("turner", "Turner et al.", "Turner et al."),
-    ("two", "Smith and Jones", "Smith and Jones"),
-    ("three", "Smith et al.", "Smith, Jones, and Brown"),
-])
+@pytest.mark.parametrize(
+    ("key", "short", "full"),
+    [
+        ("turner", "Turner et al.", "Turner et al."),
+        ("two", "Smith and Jones", "Smith and Jones"),
+        ("three", "Smith et al.", "Smith, Jones, and Brown"),
+    ],
+)
 def test_citation_labels_print_et_al_for_others(bibstyle, entries, key, short, full):
     style = bibstyle.AuthorYearEtAlStyle()
     data = {"entry": entries[key], "style": style}

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT
+
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
@@ -47,8 +47,16 @@ def test_chapter_starts_with_h1_and_uses_python3(path):
     assert nb.metadata["kernelspec"]["name"] == "python3"
     first = nb.cells[0]
     assert first.cell_type == "markdown" and first.source.startswith("# ")
-    assert sum(line.startswith("# ") for c in nb.cells if c.cell_type == "markdown"
-               for line in c.source.splitlines()) == 1
+    assert (
+        sum(line.startswith("# ") for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()) == 1
+    )
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("*.md")), ids=lambda p: p.stem)
+def test_every_markdown_page_in_the_book_has_the_disclaimer(path):
+    if path.name in {"README.md", "CHANGELOG.md"}:
+        return  # not pages of the book (excluded in _config.yml)
+    assert "```{admonition} Educational material, not medical advice" in path.read_text()
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
@@ -73,9 +81,15 @@ def test_lesson_has_objectives_summary_and_exercises(path):
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_chapter_imports_live_in_one_cell(path):
     nb = nbformat.read(path, as_version=4)
-    import_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
-                    and re.search(r"^(import|from) \S+", c.source, re.M)]
-    # The import cell, plus solution cells that import one extra tool on purpose.
+    import_cells = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        and re.search(r"^(import|from) \S+", c.source, re.M)
+        and "P.check(globals()" not in c.source
+    ]
+    # The import cell, plus solution cells that import one extra tool on purpose (the parameter
+    # check right after the parameters imports its rules and is checked in test_parameters.py).
     assert import_cells, "no import cell"
     first = import_cells[0]
     assert all(i == first or _in_solution(nb, i) for i in import_cells)
@@ -88,13 +102,14 @@ def _in_solution(nb, index: int) -> bool:
 
 # Things in Markdown that may legitimately contain digits: roles, maths, code, directives.
 _STRIP = [
-    (r"```.*?```", " "),                  # fenced blocks and directives
+    (r"```.*?```", " "),  # fenced blocks and directives
     (r"`{4}.*?`{4}", " "),
-    (r"\{[a-z:-]+\}`[^`]*`", " "),        # roles: {glue:text}`key`, {cite}`x`, {numref}`y`
-    (r"`[^`]*`", " "),                    # inline code
-    (r"\$\$.*?\$\$", " "), (r"\$[^$]*\$", " "),  # maths
-    (r"\]\([^)]*\)", "]"),                # link targets
-    (r"^\s*\d+\.\s", " "),                # ordered-list markers
+    (r"\{[a-z:-]+\}`[^`]*`", " "),  # roles: {glue:text}`key`, {cite}`x`, {numref}`y`
+    (r"`[^`]*`", " "),  # inline code
+    (r"\$\$.*?\$\$", " "),
+    (r"\$[^$]*\$", " "),  # maths
+    (r"\]\([^)]*\)", "]"),  # link targets
+    (r"^\s*\d+\.\s", " "),  # ordered-list markers
 ]
 
 
@@ -121,14 +136,15 @@ def test_no_typed_numbers_in_chapter_prose(path):
 
 def test_book_config_follows_the_house_rules():
     assert CONFIG["only_build_toc_files"] is True
-    assert CONFIG["execute"]["execute_notebooks"] == "force"
+    assert CONFIG["execute"]["execute_notebooks"] == "off"  # papermill executes; the book renders
     assert CONFIG["execute"]["allow_errors"] is False
     assert CONFIG["execute"]["stderr_output"] == "show"
     sphinx = CONFIG["sphinx"]["config"]
     assert sphinx["bibtex_reference_style"] == "author_year_etal"  # author-year with "et al." (_ext/bibstyle.py)
     assert sphinx["bibtex_default_style"] == "plain_etal"
     assert sphinx["intersphinx_mapping"] == {}
-    assert "not medical advice" in CONFIG["html"]["announcement"]
+    # One disclaimer per page: each page's own box, no site-wide banner stacked above it.
+    assert "announcement" not in CONFIG["html"]
     assert "references.bib" in CONFIG["bibtex_bibfiles"]
     for path in CONFIG["bibtex_bibfiles"]:
         assert (ROOT / path).is_file(), path
@@ -154,8 +170,10 @@ def test_no_glued_value_or_table_cell_shows_a_missing_marker(path):
             texts += [(mime, value) for mime, value in output.get("data", {}).items() if not mime.startswith("image/")]
             for mime, value in texts:
                 text = "".join(value) if isinstance(value, list) else str(value)
-                shown += [f"cell {index} ({mime}): …{text[max(0, m.start() - 60):m.end() + 20]}…"
-                          for m in _MISSING_SHOWN.finditer(text)]
+                shown += [
+                    f"cell {index} ({mime}): …{text[max(0, m.start() - 60) : m.end() + 20]}…"
+                    for m in _MISSING_SHOWN.finditer(text)
+                ]
     assert not shown, "\n".join(shown)
 
 
@@ -184,6 +202,10 @@ def test_every_glossary_term_is_linked_from_a_lesson():
 def test_no_committed_output_writes_to_stderr(path):
     # A warning in a committed output is printed in the book (and its temp path changes per run).
     nb = nbformat.read(path, as_version=4)
-    errors = [f"cell {i}: {''.join(o.get('text', ''))[:200]}" for i, c in enumerate(nb.cells)
-              for o in c.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+    errors = [
+        f"cell {i}: {''.join(o.get('text', ''))[:200]}"
+        for i, c in enumerate(nb.cells)
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream" and o.get("name") == "stderr"
+    ]
     assert not errors, errors

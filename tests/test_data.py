@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from frictionless import validate as frictionless_validate
 
-from helpers.data import load_descriptor, load_evidence, package_markdown, validate_data
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
+from conftest import DATA
+from helpers.data import load_descriptor, package_markdown, validate_data
 
 
 def test_committed_data_pass_every_rule():
@@ -27,17 +22,19 @@ def test_data_package_validates_with_frictionless():
 def test_data_readme_is_generated_from_the_descriptor():
     expected = package_markdown(load_descriptor(DATA))
     assert (DATA / "README.md").read_text(encoding="utf-8") == expected, (
-        "data/README.md is stale: run `python -m helpers.validate --write-readme`")
-
-
-@pytest.fixture(scope="module")
-def evidence():
-    return load_evidence(DATA)
+        "data/README.md is stale: run `python -m helpers.validate --write-readme`"
+    )
 
 
 def test_every_source_is_used_by_a_row_or_named_in_a_study_note(evidence):
-    used = (set(evidence.effects["source_id"]) | set(evidence.studies["source_id"])
-            | set(evidence.studies["design_source_id"].dropna()) | set(evidence.drug_facts["source_id"]))
+    used = (
+        set(evidence.effects["source_id"])
+        | set(evidence.studies["source_id"])
+        | set(evidence.studies["design_source_id"].dropna())
+        | set(evidence.drug_facts["source_id"])
+        | set(evidence.liver_facts["source_id"].dropna())
+        | set(evidence.context_facts["source_id"])
+    )
     notes = " ".join(evidence.studies["notes"].dropna())
     orphans = [s for s in evidence.sources.index if s not in used and s not in notes]
     assert orphans == []

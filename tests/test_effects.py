@@ -9,18 +9,20 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from scipy import stats
 
-from helpers import data, effects, meta, survival
+from helpers import effects, meta, survival
 
 DETERMINISTIC = settings(derandomize=True, max_examples=200, deadline=None)
 
 
 # ---- round trips (hypothesis) ----------------------------------------------------------------
 @DETERMINISTIC
-@given(log_hr=st.floats(-2.5, 2.5).filter(lambda x: abs(x) > 1e-3), se=st.floats(0.02, 1.5),
-       level=st.sampled_from([0.9, 0.95, 0.99]))
+@given(
+    log_hr=st.floats(-2.5, 2.5).filter(lambda x: abs(x) > 1e-3),
+    se=st.floats(0.02, 1.5),
+    level=st.sampled_from([0.9, 0.95, 0.99]),
+)
 def test_ci_to_se_to_ci_round_trip(log_hr, se, level):
     z = effects.z_for_level(level)
     lower, upper = math.exp(log_hr - z * se), math.exp(log_hr + z * se)
@@ -57,8 +59,8 @@ def test_one_sided_p_gives_the_same_interval_as_the_doubled_two_sided_p():
 
 # ---- the GBSG2 truth ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def gbsg_cox():
-    gbsg = data.load_gbsg2("months")
+def gbsg_cox(gbsg2):
+    gbsg = gbsg2
     result, _ = survival.cox_hazard_ratio(gbsg, "time_months", "event", "hormone_therapy", "yes")
     return gbsg, result
 
@@ -89,9 +91,15 @@ def test_hr_from_medians_is_the_inverse_ratio():
 
 
 # ---- rounding ------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("value", "interval"), [
-    (0.48, (0.475, 0.485)), (0.003, (0.0025, 0.0035)), (29.0, (28.5, 29.5)), (9.83e-8, (9.825e-8, 9.835e-8)),
-])
+@pytest.mark.parametrize(
+    ("value", "interval"),
+    [
+        (0.48, (0.475, 0.485)),
+        (0.003, (0.0025, 0.0035)),
+        (29.0, (28.5, 29.5)),
+        (9.83e-8, (9.825e-8, 9.835e-8)),
+    ],
+)
 def test_rounding_interval(value, interval):
     assert effects.rounding_interval(value) == pytest.approx(interval, rel=1e-12)
 
@@ -110,9 +118,22 @@ def test_printed_precision_narrows_the_rounding_interval():
 
 
 def _row(**values) -> dict:
-    base = dict(effect_id="x", hr=np.nan, hr_ci_lower=np.nan, hr_ci_upper=np.nan, ci_level=95.0, p_value=np.nan,
-                p_operator="=", p_sided=np.nan, median_experimental=np.nan, median_control=np.nan,
-                events_experimental=np.nan, events_control=np.nan, n_experimental=np.nan, n_control=np.nan)
+    base = dict(
+        effect_id="x",
+        hr=np.nan,
+        hr_ci_lower=np.nan,
+        hr_ci_upper=np.nan,
+        ci_level=95.0,
+        p_value=np.nan,
+        p_operator="=",
+        p_sided=np.nan,
+        median_experimental=np.nan,
+        median_control=np.nan,
+        events_experimental=np.nan,
+        events_control=np.nan,
+        n_experimental=np.nan,
+        n_control=np.nan,
+    )
     base.update(values)
     return base
 
@@ -133,8 +154,9 @@ def test_check_never_flags_what_rounding_explains(log_hr, se):
         p_value, operator = 0.001, "<"
     else:
         p_value, operator = float(f"{p:.2g}"), "="
-    verdicts = _verdicts(hr=round(hr, 2), hr_ci_lower=round(lower, 2), hr_ci_upper=round(upper, 2),
-                         p_value=p_value, p_operator=operator)
+    verdicts = _verdicts(
+        hr=round(hr, 2), hr_ci_lower=round(lower, 2), hr_ci_upper=round(upper, 2), p_value=p_value, p_operator=operator
+    )
     if round(lower, 2) > 0:
         assert verdicts["CI ↔ p"] == "consistent"
         assert verdicts["CI symmetry (log scale)"] == "consistent"
@@ -150,8 +172,9 @@ def test_check_recognises_a_one_sided_p_when_stated():
 
 
 def test_check_explains_a_p_that_looks_one_sided():
-    checks = effects.check_consistency(pd.DataFrame([_row(hr=0.746, hr_ci_lower=0.517, hr_ci_upper=1.078,
-                                                           p_value=0.059)]))
+    checks = effects.check_consistency(
+        pd.DataFrame([_row(hr=0.746, hr_ci_lower=0.517, hr_ci_upper=1.078, p_value=0.059)])
+    )
     row = checks[checks["check"] == "CI ↔ p"].iloc[0]
     assert row["verdict"] == "inconsistent"
     assert "matches a one-sided p" in row["detail"]
@@ -162,16 +185,28 @@ def test_check_flags_an_asymmetric_interval():
 
 
 def test_check_compares_exponential_hr_with_the_interval():
-    assert _verdicts(hr=0.5, hr_ci_lower=0.4, hr_ci_upper=0.62, median_experimental=10.0,
-                     median_control=5.0)["medians ↔ HR"] == "consistent"
+    assert (
+        _verdicts(hr=0.5, hr_ci_lower=0.4, hr_ci_upper=0.62, median_experimental=10.0, median_control=5.0)[
+            "medians ↔ HR"
+        ]
+        == "consistent"
+    )
 
 
 def test_check_events_against_ci_width():
     # 400 events, 1:1: SE = 0.1, so HR 0.8 has CI exp(ln 0.8 ± 0.196) = 0.66-0.97.
-    assert _verdicts(hr=0.8, hr_ci_lower=0.66, hr_ci_upper=0.97, events_experimental=190.0,
-                     events_control=210.0)["events ↔ CI width"] == "consistent"
-    assert _verdicts(hr=0.8, hr_ci_lower=0.66, hr_ci_upper=0.97, events_experimental=50.0,
-                     events_control=60.0)["events ↔ CI width"] == "inconsistent"
+    assert (
+        _verdicts(hr=0.8, hr_ci_lower=0.66, hr_ci_upper=0.97, events_experimental=190.0, events_control=210.0)[
+            "events ↔ CI width"
+        ]
+        == "consistent"
+    )
+    assert (
+        _verdicts(hr=0.8, hr_ci_lower=0.66, hr_ci_upper=0.97, events_experimental=50.0, events_control=60.0)[
+            "events ↔ CI width"
+        ]
+        == "inconsistent"
+    )
 
 
 def test_missing_inputs_are_not_checkable_and_say_what_is_missing():
@@ -186,21 +221,32 @@ def test_check_consistency_needs_the_data_columns():
         effects.check_consistency(pd.DataFrame({"effect_id": ["x"]}))
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda: effects.se_from_ci(0.8, 0.5), "lower limit 0.8 must be below upper limit 0.5"),
-    (lambda: effects.ci_from_p(1.0, 0.5), "a hazard ratio of exactly 1 carries no information"),
-    (lambda: effects.ci_from_p(0.5, 1.5), "p must lie strictly between 0 and 1"),
-    (lambda: effects.hr_from_medians(0, 5), "median_experimental must be a positive finite number"),
-    (lambda: effects.z_for_level(95), "level must lie strictly between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: effects.se_from_ci(0.8, 0.5), "lower limit 0.8 must be below upper limit 0.5"),
+        (lambda: effects.ci_from_p(1.0, 0.5), "a hazard ratio of exactly 1 carries no information"),
+        (lambda: effects.ci_from_p(0.5, 1.5), r"p must be a number in \(0, 1\), got 1.5"),
+        (lambda: effects.ci_from_p(0.7, 0.6, sided=1), r"p must be a number in \(0, 0.5\), got 0.6 \(a one-sided p"),
+        (lambda: effects.p_from_ci(2.0, 0.5, 0.8), r"hr 2.0 must lie within its interval \[0.5, 0.8\]"),
+        (lambda: effects.interaction_test(0.5, 0.6, 0.9, 0.7, 0.5, 0.9), r"hr_a 0.5 must lie within its interval"),
+        (lambda: effects.interaction_test(0.7, 0.6, 0.9, 1.0, 0.5, 0.9), r"hr_b 1.0 must lie within its interval"),
+        (lambda: effects.rounding_interval(0.5, -1), "decimals must be an integer ≥ 0, got -1"),
+        (lambda: effects.decimals_of("0.5.1"), "printed must be a number as printed"),
+        (lambda: effects.hr_from_medians(0, 5), "median_experimental must be a positive finite number"),
+        (
+            lambda: effects.z_for_level(95),
+            r"level must be a number in \(0, 1\), got 95.0 \(give the level as a fraction",
+        ),
+    ],
+)
 def test_impossible_inputs_raise_precise_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
 
 
-def test_consistency_of_the_committed_data_is_explained():
+def test_consistency_of_the_committed_data_is_explained(evidence):
     """Every inconsistent verdict on our own data is listed here with its explanation in the book."""
-    evidence = data.load_evidence()
     checks = effects.check_consistency(evidence.effects, evidence.effects_printed)
     flagged = set(checks.loc[checks["verdict"] == "inconsistent", "effect_id"])
     assert flagged <= EXPLAINED_INCONSISTENCIES, sorted(flagged - EXPLAINED_INCONSISTENCIES)
@@ -208,24 +254,46 @@ def test_consistency_of_the_committed_data_is_explained():
 
 #: Discrepancies in the sources themselves, each discussed in the methods chapter.
 EXPLAINED_INCONSISTENCIES = {
-    "bolero2_os_itt_final", "monaleesa2_os_itt_interim", "monaleesa3_os_itt_interim", "monaleesa7_os_itt_interim",
-    "monaleesa7_pfs_itt_primary", "phoebe_os_itt_updated", "solar1_os_pik3ca_mutant_final",
-    "emerald_pfs_esr1_cdk46i_ge18m_post_hoc", "destiny_breast03_pfs_itt_updated",
-    "emerald_pfs_esr1_cdk46i_ge12m_post_hoc", "paloma3_pfs_liver_metastases_post_hoc",
+    "bolero2_os_itt_final",
+    "monaleesa2_os_itt_interim",
+    "monaleesa3_os_itt_interim",
+    "monaleesa7_os_itt_interim",
+    "monaleesa7_pfs_itt_primary",
+    "phoebe_os_itt_updated",
+    "solar1_os_pik3ca_mutant_final",
+    "emerald_pfs_esr1_cdk46i_ge18m_post_hoc",
+    "destiny_breast03_pfs_itt_updated",
+    "emerald_pfs_esr1_cdk46i_ge12m_post_hoc",
+    "paloma3_pfs_liver_metastases_post_hoc",
     "monarch2_os_visceral_first_line_exploratory",
+    "right_choice_pfs_itt_primary",  # p matches a one-sided test; discussed in the liver chapter
 }
 
 
 def test_explain_inconsistency_reads_each_check_once():
-    rows = pd.DataFrame([
-        _row(effect_id="one_sided", hr=0.746, hr_ci_lower=0.517, hr_ci_upper=1.078, p_value=0.059),
-        _row(effect_id="other_test", hr=0.48, hr_ci_lower=0.30, hr_ci_upper=0.77, p_value=0.2),
-        _row(effect_id="asymmetric", hr=0.47, hr_ci_lower=0.20, hr_ci_upper=0.79),
-        _row(effect_id="hazards", hr=0.5, hr_ci_lower=0.4, hr_ci_upper=0.62, median_experimental=20.0,
-             median_control=5.0),
-        _row(effect_id="events", hr=0.8, hr_ci_lower=0.66, hr_ci_upper=0.97, events_experimental=50.0,
-             events_control=60.0),
-    ])
+    rows = pd.DataFrame(
+        [
+            _row(effect_id="one_sided", hr=0.746, hr_ci_lower=0.517, hr_ci_upper=1.078, p_value=0.059),
+            _row(effect_id="other_test", hr=0.48, hr_ci_lower=0.30, hr_ci_upper=0.77, p_value=0.2),
+            _row(effect_id="asymmetric", hr=0.47, hr_ci_lower=0.20, hr_ci_upper=0.79),
+            _row(
+                effect_id="hazards",
+                hr=0.5,
+                hr_ci_lower=0.4,
+                hr_ci_upper=0.62,
+                median_experimental=20.0,
+                median_control=5.0,
+            ),
+            _row(
+                effect_id="events",
+                hr=0.8,
+                hr_ci_lower=0.66,
+                hr_ci_upper=0.97,
+                events_experimental=50.0,
+                events_control=60.0,
+            ),
+        ]
+    )
     checks = effects.check_consistency(rows)
     explained = checks.assign(why=effects.explain_inconsistency(checks))
     flagged = explained[explained["verdict"] == "inconsistent"].set_index(["effect_id", "check"])["why"]
@@ -260,8 +328,9 @@ def test_interaction_test_equals_cochran_q_of_two_estimates_against_meta_pool():
     # is itself checked against R metafor in test_meta.py.
     a, b = (0.62, 0.45, 0.85), (0.91, 0.70, 1.18)
     result = effects.interaction_test(*a, *b)
-    pooled = meta.pool(np.log([a[0], b[0]]), [effects.se_from_ci(a[1], a[2]), effects.se_from_ci(b[1], b[2])],
-                       method="FE")
+    pooled = meta.pool(
+        np.log([a[0], b[0]]), [effects.se_from_ci(a[1], a[2]), effects.se_from_ci(b[1], b[2])], method="FE"
+    )
     assert result["z"] ** 2 == pytest.approx(pooled.q, abs=1e-12)
     assert result["p"] == pytest.approx(pooled.q_p, abs=1e-12)
 
@@ -269,8 +338,20 @@ def test_interaction_test_equals_cochran_q_of_two_estimates_against_meta_pool():
 def test_explain_inconsistency_says_even_one_sided_only_below_the_one_sided_range():
     # HR 0.8123 (0.7312-0.9024): two-sided p about 1.1e-4, one-sided about 5.3e-5 to 5.4e-5.
     def why(p):
-        checks = effects.check_consistency(pd.DataFrame([_row(hr=0.8123, hr_ci_lower=0.7312, hr_ci_upper=0.9024,
-                                                               p_value=p)]))
+        checks = effects.check_consistency(
+            pd.DataFrame([_row(hr=0.8123, hr_ci_lower=0.7312, hr_ci_upper=0.9024, p_value=p)])
+        )
         return effects.explain_inconsistency(checks)[checks["check"] == "CI ↔ p"].iloc[0]
+
     assert why(0.00008) == "p-value smaller than the interval implies: probably a different test"
     assert why(0.00001) == "p-value smaller than the interval implies, even one-sided: probably a different test"
+
+
+def test_check_consistency_refuses_a_ci_level_given_as_a_fraction():
+    # 0.95 read as a percentage would be a 0.95% interval: every check would be wrong, silently.
+    with pytest.raises(
+        ValueError,
+        match=r"effect x: ci_level must be a number in \(1, 100\), got 0.95 "
+        r"\(give the level in percent, e.g. 95",
+    ):
+        effects.check_consistency(pd.DataFrame([_row(ci_level=0.95)]))

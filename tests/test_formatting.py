@@ -7,9 +7,16 @@ import pytest
 from helpers.formatting import format_ci, format_estimate_ci, format_number, format_p, format_percent
 
 
-@pytest.mark.parametrize(("p", "text"), [
-    (0.0004, "< 0.001"), (0.0036, "0.0036"), (0.047, "0.047"), (0.21, "0.21"), (1.0, "1.00"),
-])
+@pytest.mark.parametrize(
+    ("p", "text"),
+    [
+        (0.0004, "< 0.001"),
+        (0.0036, "0.0036"),
+        (0.047, "0.047"),
+        (0.21, "0.21"),
+        (1.0, "1.00"),
+    ],
+)
 def test_format_p_follows_journal_style(p, text):
     assert format_p(p) == text
 
@@ -32,5 +39,5 @@ def test_non_finite_values_are_errors(bad):
 
 
 def test_p_outside_unit_interval_is_an_error():
-    with pytest.raises(ValueError, match=r"p must lie in \[0, 1\], got 1.5"):
+    with pytest.raises(ValueError, match=r"p must be a number in \[0, 1\], got 1.5"):
         format_p(1.5)

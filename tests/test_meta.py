@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import subprocess
-from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
@@ -15,9 +14,8 @@ from hypothesis import strategies as st
 from matplotlib.patches import Polygon
 from statsmodels.stats.meta_analysis import combine_effects
 
+from conftest import ROOT
 from helpers import meta, plotting
-
-ROOT = Path(__file__).resolve().parents[1]
 
 R_DATA = ROOT / "tests" / "reference" / "r_metafor_data.csv"
 R_REFERENCE = ROOT / "tests" / "reference" / "r_metafor.csv"
@@ -61,6 +59,7 @@ def five() -> pd.DataFrame:
 
 # Hand-computed truths.
 
+
 def test_common_effect_against_hand_computation():
     # Two studies, log HR 0 and log 2 with SE 1 and 0.5: weights 1 and 4.
     result = meta.pool([0.0, math.log(2)], [1.0, 0.5], method="FE")
@@ -101,6 +100,7 @@ def test_hartung_knapp_against_hand_computation():
 
 
 # statsmodels' combine_effects as the oracle for the parts it implements.
+
 
 def test_dersimonian_laird_against_statsmodels_combine_effects(five):
     y, v = five["log_hr"].to_numpy(), five["se"].to_numpy() ** 2
@@ -145,8 +145,7 @@ GROUPS = [(d, m, t) for d in DATASETS for m in METHODS for t in ("z", "knha")]
 def test_pool_against_r_metafor_rma(r_values, dataset, method, test):
     data = read_data()
     rows = data[data["dataset"] == dataset]
-    result = meta.pool(rows["log_hr"], rows["se"], method=method, hartung_knapp=test == "knha",
-                       labels=rows["study"])
+    result = meta.pool(rows["log_hr"], rows["se"], method=method, hartung_knapp=test == "knha", labels=rows["study"])
     expected = r_values.loc[(dataset, method, test)]
     ours = result.to_series()
     for quantity, value in expected.items():
@@ -194,6 +193,7 @@ def test_r_metafor_reference_regenerates_identically(rscript, tmp_path):
 
 
 # Documented edge cases and errors.
+
 
 def test_prediction_interval_needs_three_studies():
     result = meta.pool([-0.2, -0.4], [0.1, 0.2], method="REML")
@@ -254,6 +254,7 @@ def test_hartung_knapp_with_identical_estimates_is_an_error():
 
 
 # Properties.
+
 
 @PROPERTIES
 @given(data=studies(), method=st.sampled_from(METHODS), hartung_knapp=st.booleans())
@@ -335,8 +336,7 @@ def test_reml_is_a_maximum_of_the_restricted_likelihood(data):
     def loglik(t2):
         w = 1 / (v + t2)
         mu = np.sum(w * log_hr) / np.sum(w)
-        return (-0.5 * np.sum(np.log(v + t2)) - 0.5 * np.log(np.sum(w))
-                - 0.5 * np.sum(w * (log_hr - mu) ** 2))
+        return -0.5 * np.sum(np.log(v + t2)) - 0.5 * np.log(np.sum(w)) - 0.5 * np.sum(w * (log_hr - mu) ** 2)
 
     step = 1e-4 * (1 + tau2)
     assert loglik(tau2) >= loglik(tau2 + step) - 1e-12
@@ -344,6 +344,7 @@ def test_reml_is_a_maximum_of_the_restricted_likelihood(data):
 
 
 # The forest plot (helpers.plotting.forest_plot).
+
 
 def texts(fig) -> list[str]:
     return [t.get_text() for ax in fig.axes for t in ax.texts]
@@ -369,11 +370,15 @@ def test_forest_plot_prints_weights_and_draws_the_pooled_diamond(five):
 
 
 def test_forest_plot_draws_groups_without_pooling():
-    studies_ = pd.DataFrame({
-        "group": ["Overall", "Overall", "Liver metastases"],
-        "study": ["Trial 1", "Trial 2", "Trial 1"],
-        "hr": [0.8, 0.7, 0.6], "hr_lower": [0.6, 0.5, 0.3], "hr_upper": [1.1, 0.95, 1.2],
-    })
+    studies_ = pd.DataFrame(
+        {
+            "group": ["Overall", "Overall", "Liver metastases"],
+            "study": ["Trial 1", "Trial 2", "Trial 1"],
+            "hr": [0.8, 0.7, 0.6],
+            "hr_lower": [0.6, 0.5, 0.3],
+            "hr_upper": [1.1, 0.95, 1.2],
+        }
+    )
     fig = plotting.forest_plot(studies_, group_col="group", label_col="study")
     printed = texts(fig)
     assert "Overall" in printed and "Liver metastases" in printed
@@ -387,10 +392,8 @@ def test_forest_plot_draws_groups_without_pooling():
 def test_forest_plot_pools_some_groups(five):
     overall = meta.pool(five["log_hr"], five["se"], labels=five["study"])
     subgroup = meta.pool([-0.3, -0.6], [0.2, 0.3], labels=["X", "Y"])
-    frame = pd.concat({"Overall": overall.studies, "Liver metastases": subgroup.studies},
-                      names=["group"])
-    fig = plotting.forest_plot(frame, {"Overall": overall, "Liver metastases": subgroup},
-                               group_col="group")
+    frame = pd.concat({"Overall": overall.studies, "Liver metastases": subgroup.studies}, names=["group"])
+    fig = plotting.forest_plot(frame, {"Overall": overall, "Liver metastases": subgroup}, group_col="group")
     printed = texts(fig)
     assert printed.count("Pooled (REML)") == 2
     assert "not estimable (k = 2)" in printed
@@ -414,3 +417,11 @@ def test_forest_plot_names_a_missing_column():
     frame = pd.DataFrame({"hr": [0.5], "hr_lower": [0.4]})
     with pytest.raises(KeyError, match="'hr_upper' is neither a column nor an index level"):
         plotting.forest_plot(frame)
+
+
+def test_nearly_identical_estimates_pool_without_a_warning():
+    # Found by the Paule–Mandel property test: Q is tiny but not zero, and statsmodels' unused
+    # I² overflowed (a RuntimeWarning, an error under the test configuration).
+    result = meta.pool(np.array([0.0, 2.20742039e-163]), np.array([1.0, 0.125]), method="PM")
+    assert result.tau2 == 0.0
+    assert result.estimate == pytest.approx(2.20742039e-163 * 64 / 65, rel=1e-9)

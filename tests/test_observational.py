@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import math
 import subprocess
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import ROOT
 from helpers import observational
-
-ROOT = Path(__file__).resolve().parents[1]
 
 R_REFERENCE = ROOT / "tests" / "reference" / "r_evalue.csv"
 R_SCRIPT = ROOT / "tests" / "r" / "evalue_reference.R"
@@ -32,6 +30,7 @@ def optional(value: float) -> float | None:
 
 
 # Worked examples. The published values are printed to 7 significant figures, hence rel=1e-6.
+
 
 def test_evalue_rr_against_vanderweele_ding_2017_breastfeeding_example():
     # VanderWeele & Ding, Ann Intern Med 2017;167:268 (Victora et al.): RR 3.9 (1.8–8.7)
@@ -97,6 +96,7 @@ def test_rare_outcome_uses_the_hazard_ratio_as_the_risk_ratio():
 
 # Properties.
 
+
 @PROPERTIES
 @given(hr=ratios, rare=st.booleans())
 def test_evalue_is_at_least_one_and_symmetric_in_hr_and_its_inverse(hr, rare):
@@ -133,8 +133,9 @@ def test_common_outcome_conversion_pulls_towards_one(hr):
 
 # Errors.
 
+
 def test_estimate_outside_its_interval_is_an_error():
-    with pytest.raises(ValueError, match="hazard ratio 0.5 must lie within its confidence"):
+    with pytest.raises(ValueError, match=r"hr 0.5 must lie within its interval \[0.6, 0.9\] \(lower, upper\)"):
         observational.evalue_hr(0.5, 0.6, 0.9)
 
 
@@ -145,25 +146,35 @@ def test_one_confidence_limit_alone_is_an_error():
 
 @pytest.mark.parametrize("bad", [0.0, -1.0, math.inf, math.nan])
 def test_non_positive_or_non_finite_ratio_is_an_error(bad):
-    with pytest.raises(ValueError, match="hr must be a positive finite ratio"):
+    with pytest.raises(ValueError, match="hr must be a positive finite number"):
         observational.evalue_hr(bad)
 
 
+@pytest.mark.parametrize("truthy", ["no", "False", 1, None])
+def test_rare_outcome_must_be_a_bool(truthy):
+    # "no" is truthy: read as a flag it would silently select the rare-outcome branch.
+    with pytest.raises(TypeError, match="rare_outcome must be True or False, got"):
+        observational.evalue_hr(0.7, 0.6, 0.8, rare_outcome=truthy)
+    with pytest.raises(TypeError, match="rare_outcome must be True or False"):
+        observational.hr_to_rr(0.7, truthy)
+
+
 # The same formulas, written independently in R (tests/r/evalue_reference.R).
+
 
 def test_evalues_against_r_reference_formulas():
     reference = read_reference(R_REFERENCE)
     assert len(reference) == 13
     for case, row in reference.iterrows():
-        result = observational.evalue_hr(row["hr"], optional(row["lower"]), optional(row["upper"]),
-                                         rare_outcome=bool(row["rare_outcome"]))
+        result = observational.evalue_hr(
+            row["hr"], optional(row["lower"]), optional(row["upper"]), rare_outcome=bool(row["rare_outcome"])
+        )
         for column in ("rr", "rr_lower", "rr_upper", "e_value", "e_value_ci"):
             expected = optional(row[column])
             if expected is None:
                 assert result[column] is None, (case, column)
             else:
-                assert result[column] == pytest.approx(expected, rel=1e-13, abs=1e-13), \
-                    (case, column)
+                assert result[column] == pytest.approx(expected, rel=1e-13, abs=1e-13), (case, column)
 
 
 @pytest.mark.r_live

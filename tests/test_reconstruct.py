@@ -6,24 +6,22 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import os
 import statistics
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import data, reconstruct, survival
-from helpers.reconstruct import clean_digitized, guyot, reconstruct_trial
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_VALIDATION = ROOT.parent / "shared" / "validation"
+from conftest import ROOT
+from helpers import km, reconstruct, survival
+from helpers.reconstruct import ReconstructionWarning, clean_digitized, guyot, reconstruct_trial
 
 NOISY_PIXELS, NOISY_SD = reconstruct.NOISY_PIXELS, reconstruct.NOISY_SD
-km_curve, km_at, at_risk_table = reconstruct.km_steps, reconstruct.km_value_at, reconstruct.at_risk_table
-sup_difference = reconstruct.curve_distance
+km_curve, km_at, at_risk_table = km.km_steps, km.km_value_at, reconstruct.at_risk_table
+sup_difference = km.curve_distance
 
 
 def ideal_digitizer(durations, events) -> pd.DataFrame:
@@ -47,20 +45,40 @@ def median_and_flat_end(durations, events) -> tuple[float, float]:
 
 
 @pytest.fixture(scope="module")
-def gbsg() -> pd.DataFrame:
-    table = data.load_gbsg2("months")
+def gbsg(gbsg2) -> pd.DataFrame:
+    table = gbsg2
     return pd.DataFrame({"time": table["time_months"], "event": table["event"], "arm": table["hormone_therapy"]})
+
+
+def quietly(call, *args, **kwargs):
+    """``call(*args, **kwargs)`` with its :class:`ReconstructionWarning` (what cleaning changed)
+    silenced: for tests whose subject is not the warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ReconstructionWarning)
+        return call(*args, **kwargs)
 
 
 def round_trip(gbsg: pd.DataFrame, digitizer: str, totals: bool) -> pd.DataFrame:
     arms = {}
     for seed, arm in enumerate(("no", "yes")):
         rows = gbsg[gbsg["arm"] == arm]
-        coords = (ideal_digitizer(rows["time"], rows["event"]) if digitizer == "ideal"
-                  else noisy_digitizer(rows["time"], rows["event"], seed=2012 + seed))
-        arms[arm] = {"coords": coords, "at_risk": at_risk_table(rows["time"]),
-                     "total_events": int(rows["event"].sum()) if totals else None}
-    return reconstruct_trial(arms)
+        coords = (
+            ideal_digitizer(rows["time"], rows["event"])
+            if digitizer == "ideal"
+            else noisy_digitizer(rows["time"], rows["event"], seed=2012 + seed)
+        )
+        arms[arm] = {
+            "coords": coords,
+            "at_risk": at_risk_table(rows["time"]),
+            "total_events": int(rows["event"].sum()) if totals else None,
+        }
+    if digitizer == "ideal":
+        return reconstruct_trial(arms)
+    # The noisy trace goes up and down: cleaning says what it changed, naming each arm.
+    with pytest.warns(ReconstructionWarning, match=r"^arm '(no|yes)': the reconstruction changed") as caught:
+        rows = reconstruct_trial(arms)
+    assert any("arm 'yes'" in str(w.message) and "non-increasing" in str(w.message) for w in caught)
+    return rows
 
 
 def log_hr(rows: pd.DataFrame) -> float:
@@ -110,7 +128,7 @@ def test_points_are_feet_of_drops_unless_the_trace_is_sampled():
     feet = guyot(HAND_COORDS, HAND_TABLE)
     assert feet.attrs["event_times"] == "at_points"
     sampled = pd.DataFrame({"time": [0, 1, 2, 3, 4, 5, 6], "survival": [1, 1, 0.9, 0.9, 0.9, 0.8, 0.8]})
-    table = pd.DataFrame({"time": [0], "n_at_risk": [10]})
+    table = pd.DataFrame({"time": [0, 3], "n_at_risk": [10, 9]})
     rows = guyot(sampled, table)
     assert rows.attrs["event_times"] == "spread"
     # Each drop is seen between two readings; its event goes to the middle of that gap.
@@ -128,7 +146,8 @@ def test_gbsg2_round_trip_with_an_ideal_digitizer(gbsg, totals):
         truth, rec = gbsg[gbsg["arm"] == arm], rows[rows["arm"] == arm]
         # Exact points reveal every number at risk: the KM curve comes back exactly.
         assert sup_difference(truth, rec) <= 1e-12
-        assert median_and_flat_end(rec["time"], rec["event"])[0] == median_and_flat_end(truth["time"], truth["event"])[0]
+        median_rec = median_and_flat_end(rec["time"], rec["event"])[0]
+        assert median_rec == median_and_flat_end(truth["time"], truth["event"])[0]
         assert rec["event"].sum() == truth["event"].sum()
         assert len(rec) == len(truth)
         assert rows.attrs["arms"][arm]["exact_drops"] > 0
@@ -136,6 +155,14 @@ def test_gbsg2_round_trip_with_an_ideal_digitizer(gbsg, totals):
 
 @pytest.mark.parametrize("totals", [False, True])
 def test_gbsg2_round_trip_with_a_noisy_digitizer(gbsg, totals):
+    """GBSG2 through the noisy digitizer, with and without the event total.
+
+    The sup |ΔS| bound is 0.05, not the 0.04 first asked for (issue 21 accepted this diagnosis):
+    the last drop with at least 10 still at risk is one patient of 13 (0.036 high, "yes" arm at
+    77.9 months). Read between two readings, on a level off by up to half an event (Guyot's
+    rounding), it alone exceeds 0.04 for most seeds, with or without the total, and the R peers
+    show the same on the benchmark's GBSG2 grid input (0.039-0.056).
+    """
     rows = round_trip(gbsg, "noisy", totals)
     assert abs(log_hr(rows) - log_hr(gbsg)) <= 0.03
     for arm in ("no", "yes"):
@@ -184,13 +211,13 @@ def test_a_700_patient_arm_takes_well_under_10_ms():
     events = (event_time <= censor_time).astype(int)
     table = at_risk_table(durations)
     for coords in (ideal_digitizer(durations, events), noisy_digitizer(durations, events, seed=7)):
-        guyot(coords, table)  # warm-up
+        quietly(guyot, coords, table)  # warm-up
         runs = []
-        for _ in range(7):
-            start = time.perf_counter()
-            guyot(coords, table)
-            runs.append(time.perf_counter() - start)
-        # Typically about 1-2 ms; the bound leaves room for a slow, busy CI machine.
+        for _ in range(7):  # CPU time of this process: other jobs on a busy machine do not count
+            start = time.process_time()
+            quietly(guyot, coords, table)
+            runs.append(time.process_time() - start)
+        # Typically about 1-3 ms; the bound leaves room for a slow CI machine.
         assert statistics.median(runs) < 0.010
 
 
@@ -207,8 +234,9 @@ def test_reconstruct_trial_rows_are_ready_for_the_survival_helpers(gbsg):
 
 
 def test_arrays_and_tuples_are_accepted():
-    rows = reconstruct_trial({"a": (HAND_COORDS.to_numpy(), HAND_TABLE.to_numpy()),
-                              "b": (HAND_COORDS.to_numpy(), HAND_TABLE.to_numpy(), 3)})
+    rows = reconstruct_trial(
+        {"a": (HAND_COORDS.to_numpy(), HAND_TABLE.to_numpy()), "b": (HAND_COORDS.to_numpy(), HAND_TABLE.to_numpy(), 3)}
+    )
     assert rows.groupby("arm")["event"].sum().tolist() == [2, 3]
 
 
@@ -233,8 +261,10 @@ def test_cleaning_removes_small_rises_by_isotonic_regression():
     # stays, as a drop at time 0 after the start (0, 1).
     assert cleaned.time.tolist() == [0.0, 0.0, 1.0, 2.0, 3.0]
     assert cleaned.survival == pytest.approx([1.0, 0.995, 0.905, 0.905, 0.80], abs=1e-12)
-    assert cleaned.changes == ("made the curve non-increasing: 2 point(s) moved by at most 0.005 (isotonic regression)",
-                               "started the curve at (0, 1)")
+    assert cleaned.changes == (
+        "made the curve non-increasing: 2 point(s) moved by at most 0.005 (isotonic regression)",
+        "started the curve at (0, 1)",
+    )
 
 
 def test_guyot_reports_what_cleaning_changed():
@@ -259,22 +289,31 @@ def test_survival_in_percent_gets_a_hint():
 
 def test_a_rise_beyond_digitizing_noise_names_the_point():
     coords = pd.DataFrame({"time": [0, 1, 2, 3], "survival": [1.0, 0.8, 0.85, 0.7]})
-    with pytest.raises(ValueError, match=r"the curve rises from 0.8 to 0.85 at time 2 \(point 3\): more than "
-                                         r"digitizing noise \(max_increase=0.02\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"the curve rises from 0.8 to 0.85 at time 2 \(point 3\): more than "
+        r"digitizing noise \(max_increase=0.02\)",
+    ):
         guyot(coords, HAND_TABLE)
-    assert guyot(coords, HAND_TABLE, max_increase=0.06)["event"].sum() > 0
+    with pytest.warns(ReconstructionWarning, match="non-increasing"):
+        assert guyot(coords, HAND_TABLE, max_increase=0.06)["event"].sum() > 0
 
 
 def test_an_increasing_at_risk_table_names_the_row():
     table = pd.DataFrame({"time": [0, 3, 6], "n_at_risk": [10, 8, 9]})
-    with pytest.raises(ValueError, match=r"the at-risk table increases: 9 at risk at time 6 \(row 3\) after 8 at time 3"):
+    with pytest.raises(
+        ValueError, match=r"the at-risk table increases: 9 at risk at time 6 \(row 3\) after 8 at time 3"
+    ):
         guyot(HAND_COORDS, table)
 
 
 def test_at_risk_times_out_of_order_name_the_row():
     table = pd.DataFrame({"time": [0, 6, 3], "n_at_risk": [10, 8, 6]})
-    with pytest.raises(ValueError, match=r"at-risk table times out of order: row 3 \(time 3\) does not come "
-                                         r"after row 2 \(time 6\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"at-risk table times out of order: row 3 \(time 3\) does not come "
+        r"after row 2 \(time 6\)",
+    ):
         guyot(HAND_COORDS, table)
 
 
@@ -323,25 +362,17 @@ def test_trial_errors_name_the_arm():
 
 # --------------------------------------------------------------------------- ../shared/validation
 @pytest.fixture(scope="module")
-def shared() -> Path:
-    """The validation data next to the repository (never committed).
-
-    Absent on a reader's machine: these tests are skipped with this message. CI sets
-    ``BCLM_REQUIRE_SHARED=1``, and then their absence is a failure.
-    """
-    if not (SHARED_VALIDATION / "reconstruction-benchmark" / "inputs" / "manifest.csv").exists():
-        message = (f"validation data not found at {SHARED_VALIDATION} (../shared/validation, never "
-                   f"committed): skipping the checks against the R implementations and KEYNOTE-189")
-        if os.environ.get("BCLM_REQUIRE_SHARED") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return SHARED_VALIDATION
+def shared(shared_validation) -> Path:
+    """The validation data next to the repository (never committed; see ``conftest.require``)."""
+    return shared_validation
 
 
 @pytest.fixture(scope="module")
 def bench(shared):
     """The benchmark script, imported from its file (``benchmarks/`` is not a package)."""
-    spec = importlib.util.spec_from_file_location("bench_reconstruction", ROOT / "benchmarks" / "bench_reconstruction.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_reconstruction", ROOT / "benchmarks" / "bench_reconstruction.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -357,8 +388,9 @@ def test_benchmark_medians_no_worse_than_the_best_peer(shared, bench):
     inputs = bench.Inputs(shared)
     ours, our_times = bench.run_ours(inputs, repeats=1)
     peers = pd.read_csv(inputs.folder / "peer-outputs" / "scores.csv")
-    accuracy = [c for c in bench.criteria(ours, peers, our_times, bench.peer_timings(inputs))
-                if "time per arm" not in c[0]]
+    accuracy = [
+        c for c in bench.criteria(ours, peers, our_times, bench.peer_timings(inputs)) if "time per arm" not in c[0]
+    ]
     assert len(accuracy) == 8
     failed = [name for name, passed in accuracy if not passed]
     assert failed == []
@@ -370,11 +402,19 @@ def test_benchmark_medians_no_worse_than_the_best_peer(shared, bench):
 
 def test_keynote189_hazard_ratio_matches_the_published_one(shared):
     folder = shared / "digitized"
-    rows = reconstruct_trial({
-        "placebo": (pd.read_csv(folder / "keynote189_pbo_clicks.csv"), pd.read_csv(folder / "keynote189_pbo_nar.csv")),
-        "pembrolizumab": (pd.read_csv(folder / "keynote189_pembro_clicks.csv"),
-                          pd.read_csv(folder / "keynote189_pembro_nar.csv")),
-    })
+    rows = quietly(
+        reconstruct_trial,
+        {
+            "placebo": (
+                pd.read_csv(folder / "keynote189_pbo_clicks.csv"),
+                pd.read_csv(folder / "keynote189_pbo_nar.csv"),
+            ),
+            "pembrolizumab": (
+                pd.read_csv(folder / "keynote189_pembro_clicks.csv"),
+                pd.read_csv(folder / "keynote189_pembro_nar.csv"),
+            ),
+        },
+    )
     result, _ = survival.cox_hazard_ratio(rows, "time", "event", "arm", "pembrolizumab")
     # Published (Gandhi et al. NEJM 2018): HR 0.49, 95% CI 0.38-0.64.
     assert abs(result["hr"] - 0.49) <= 0.02
@@ -393,10 +433,13 @@ def test_kmdata_trials_round_trip(shared):
             arms = {}
             for seed, label in enumerate(labels):
                 arm = truth[truth["arm"] == label]
-                coords = (ideal_digitizer(arm["time"], arm["event"]) if digitizer == "ideal"
-                          else noisy_digitizer(arm["time"], arm["event"], seed=seed))
+                coords = (
+                    ideal_digitizer(arm["time"], arm["event"])
+                    if digitizer == "ideal"
+                    else noisy_digitizer(arm["time"], arm["event"], seed=seed)
+                )
                 arms[label] = (coords, at_risk_table(arm["time"], 3.0 if arm["time"].max() < 40 else 6.0))
-            rows = reconstruct_trial(arms)
+            rows = quietly(reconstruct_trial, arms)
             true_hr, _ = survival.cox_hazard_ratio(truth, "time", "event", "arm", labels[1])
             rec_hr, _ = survival.cox_hazard_ratio(rows, "time", "event", "arm", labels[1])
             assert abs(rec_hr["coef"] - true_hr["coef"]) <= 0.03, (path.name, digitizer)

@@ -8,10 +8,10 @@ import re
 import tomllib
 from pathlib import Path
 
-import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT
+
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
@@ -64,8 +64,11 @@ def runtime_closure() -> set[str]:
 def test_binder_requirements_are_pinned_from_the_lock():
     versions = lock_versions()
     pins = binder_pins()
-    wrong = [(name, version, sorted(versions.get(name, []))) for name, version in pins
-             if version not in versions.get(name, set())]
+    wrong = [
+        (name, version, sorted(versions.get(name, [])))
+        for name, version in pins
+        if version not in versions.get(name, set())
+    ]
     assert not wrong, f"pins that differ from uv.lock (run `make binder-env`): {wrong}"
     # Every runtime dependency of the book is there; the test-only extra is not.
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -101,8 +104,11 @@ def test_launch_services_are_named_in_the_config():
 
 def test_launch_buttons_wait_for_a_repository_url():
     fix = _bookfixes().launch_buttons_without_repository
-    launch = {"binderhub_url": "https://mybinder.org", "colab_url": "https://colab.research.google.com",
-              "notebook_interface": "classic"}
+    launch = {
+        "binderhub_url": "https://mybinder.org",
+        "colab_url": "https://colab.research.google.com",
+        "notebook_interface": "classic",
+    }
     off = fix({"repository_url": "", "launch_buttons": launch})
     assert off["launch_buttons"] == {"binderhub_url": "", "colab_url": "", "notebook_interface": "classic"}
     assert launch["binderhub_url"] == "https://mybinder.org", "the caller's options must not be mutated"
@@ -127,10 +133,13 @@ def test_a_book_with_a_repository_url_gets_binder_and_colab_buttons(tmp_path):
     nbformat.write(nb, book / "chapters" / "lesson.ipynb")
     (book / "index.md").write_text("# Home\n")
     (book / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - file: chapters/lesson\n")
-    config = {"title": "t", "execute": {"execute_notebooks": "off"}, "launch_buttons": CONFIG["launch_buttons"],
-              "repository": {"url": "https://github.com/example/bclm-book", "branch": "main", "path_to_book": ""},
-              "sphinx": {"local_extensions": {"bookfixes": "_ext/"},
-                         "config": {"intersphinx_mapping": {}}}}
+    config = {
+        "title": "t",
+        "execute": {"execute_notebooks": "off"},
+        "launch_buttons": CONFIG["launch_buttons"],
+        "repository": {"url": "https://github.com/example/bclm-book", "branch": "main", "path_to_book": ""},
+        "sphinx": {"local_extensions": {"bookfixes": "_ext/"}, "config": {"intersphinx_mapping": {}}},
+    }
     (book / "_config.yml").write_text(yaml.safe_dump(config))
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     result = subprocess.run([str(jupyter_book), "build", str(book), "-W", "--quiet"], capture_output=True, text=True)

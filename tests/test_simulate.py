@@ -76,8 +76,7 @@ LARGE = {"control": {"n": 20000, "median": 6.0}, "experimental": {"n": 20000, "m
 def test_kaplan_meier_median_recovers_the_input_median(shape, dropout_hazard):
     # n = 20000 per arm: the SE of a KM median is about m / (sqrt(n) k ln 2), 1-1.5% of m here,
     # so a 5% relative tolerance is 3-5 standard errors.
-    df = simulate.simulate_trial(LARGE, accrual=24, follow_up=24, seed=11, shape=shape,
-                                 dropout_hazard=dropout_hazard)
+    df = simulate.simulate_trial(LARGE, accrual=24, follow_up=24, seed=11, shape=shape, dropout_hazard=dropout_hazard)
     table = survival.median_summary(df, "time", "event", "arm")
     for arm, spec in LARGE.items():
         assert table.loc[arm, "median"] == pytest.approx(spec["median"], rel=0.05)
@@ -94,15 +93,23 @@ def test_cox_fit_recovers_the_hazard_ratio_implied_by_the_medians(shape):
 
 
 @PROPERTY
-@given(n_control=st.integers(1, 60), n_experimental=st.integers(1, 60),
-       median_control=st.floats(0.5, 60), median_experimental=st.floats(0.5, 60),
-       accrual=st.floats(0, 48), follow_up=st.floats(0.5, 60), shape=st.floats(0.3, 3),
-       seed=st.integers(0, 2**32 - 1))
-def test_design_invariants_hold_for_any_valid_input(n_control, n_experimental, median_control,
-                                                    median_experimental, accrual, follow_up,
-                                                    shape, seed):
-    arms = {"control": {"n": n_control, "median": median_control},
-            "experimental": {"n": n_experimental, "median": median_experimental}}
+@given(
+    n_control=st.integers(1, 60),
+    n_experimental=st.integers(1, 60),
+    median_control=st.floats(0.5, 60),
+    median_experimental=st.floats(0.5, 60),
+    accrual=st.floats(0, 48),
+    follow_up=st.floats(0.5, 60),
+    shape=st.floats(0.3, 3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_design_invariants_hold_for_any_valid_input(
+    n_control, n_experimental, median_control, median_experimental, accrual, follow_up, shape, seed
+):
+    arms = {
+        "control": {"n": n_control, "median": median_control},
+        "experimental": {"n": n_experimental, "median": median_experimental},
+    }
     df = simulate.simulate_trial(arms, accrual=accrual, follow_up=follow_up, seed=seed, shape=shape)
     assert len(df) == n_control + n_experimental
     assert (df["time"] > 0).all()
@@ -110,23 +117,36 @@ def test_design_invariants_hold_for_any_valid_input(n_control, n_experimental, m
     assert (df.loc[df["event"] == 0, "time"] >= follow_up).all()
 
 
-@pytest.mark.parametrize(("arms", "kwargs", "error", "message"), [
-    ({}, {}, ValueError, "arms must be a non-empty mapping"),
-    ({"a": {"n": 10, "median": 0.0}}, {}, ValueError, "arm 'a': median must be positive, got 0.0"),
-    ({"a": {"n": 10, "median": -3.0}}, {}, ValueError, "arm 'a': median must be positive"),
-    ({"a": {"n": 10, "median": math.inf}}, {}, ValueError, "arm 'a': median must be a finite number"),
-    ({"a": {"n": 0, "median": 6.0}}, {}, ValueError, "arm 'a': n must be at least 1, got 0"),
-    ({"a": {"n": 10.5, "median": 6.0}}, {}, TypeError, "arm 'a': n must be an integer, got 10.5"),
-    ({"a": {"n": 10}}, {}, ValueError, r"arm 'a': expected keys \['median', 'n'\], missing \['median'\]"),
-    ({"a": {"n": 10, "median": 6.0, "hr": 0.7}}, {}, ValueError, r"unknown \['hr'\]"),
-    ({"a": [10, 6.0]}, {}, TypeError, "arm 'a': expected a mapping"),
-    (TWO_ARMS, {"accrual": -1}, ValueError, "accrual must be ≥ 0, got -1.0"),
-    (TWO_ARMS, {"follow_up": 0}, ValueError, "follow_up must be positive, got 0.0"),
-    (TWO_ARMS, {"shape": 0}, ValueError, "shape must be positive, got 0.0"),
-    (TWO_ARMS, {"dropout_hazard": -0.1}, ValueError, "dropout_hazard must be ≥ 0"),
-    (TWO_ARMS, {"seed": 1.5}, TypeError, "seed must be an integer, got 1.5"),
-    (TWO_ARMS, {"seed": -1}, ValueError, "seed must be non-negative, got -1"),
-])
+@pytest.mark.parametrize(
+    ("arms", "kwargs", "error", "message"),
+    [
+        ({}, {}, ValueError, "arms must be a non-empty mapping"),
+        ({"a": {"n": 10, "median": 0.0}}, {}, ValueError, "arm 'a': median must be a positive finite number, got 0.0"),
+        (
+            {"a": {"n": 10, "median": -3.0}},
+            {},
+            ValueError,
+            "arm 'a': median must be a positive finite number, got -3.0",
+        ),
+        (
+            {"a": {"n": 10, "median": math.inf}},
+            {},
+            ValueError,
+            "arm 'a': median must be a positive finite number, got inf",
+        ),
+        ({"a": {"n": 0, "median": 6.0}}, {}, ValueError, "arm 'a': n must be an integer ≥ 1, got 0"),
+        ({"a": {"n": 10.5, "median": 6.0}}, {}, TypeError, r"arm 'a': n must be an integer ≥ 1, got 10.5 \(float\)"),
+        ({"a": {"n": 10}}, {}, ValueError, r"arm 'a': expected keys \['median', 'n'\], missing \['median'\]"),
+        ({"a": {"n": 10, "median": 6.0, "hr": 0.7}}, {}, ValueError, r"unknown \['hr'\]"),
+        ({"a": [10, 6.0]}, {}, TypeError, "arm 'a': expected a mapping"),
+        (TWO_ARMS, {"accrual": -1}, ValueError, "accrual must be a finite number ≥ 0, got -1.0"),
+        (TWO_ARMS, {"follow_up": 0}, ValueError, "follow_up must be a positive finite number, got 0.0"),
+        (TWO_ARMS, {"shape": 0}, ValueError, "shape must be a positive finite number, got 0.0"),
+        (TWO_ARMS, {"dropout_hazard": -0.1}, ValueError, "dropout_hazard must be a finite number ≥ 0, got -0.1"),
+        (TWO_ARMS, {"seed": 1.5}, TypeError, r"seed must be an integer ≥ 0, got 1.5 \(float\)"),
+        (TWO_ARMS, {"seed": -1}, ValueError, "seed must be an integer ≥ 0, got -1"),
+    ],
+)
 def test_invalid_inputs_are_errors(arms, kwargs, error, message):
     arguments = {"accrual": 12, "follow_up": 12, "seed": 0}
     arguments.update(kwargs)
@@ -139,8 +159,9 @@ def _null_cohort(seed: int = 3) -> pd.DataFrame:
 
 
 def test_assign_after_wait_treats_only_patients_followed_past_their_wait():
-    cohort = simulate.assign_after_wait(_null_cohort(), max_wait=24, share_offered=0.4, seed=5,
-                                        labels=("treated", "untreated"))
+    cohort = simulate.assign_after_wait(
+        _null_cohort(), max_wait=24, share_offered=0.4, seed=5, labels=("treated", "untreated")
+    )
     treated = cohort["group"] == "treated"
     assert (cohort.loc[treated, "time"] > cohort.loc[treated, "wait"]).all()
     assert cohort.loc[treated, "offered"].all()
@@ -149,25 +170,33 @@ def test_assign_after_wait_treats_only_patients_followed_past_their_wait():
     lost = cohort["offered"] & (cohort["time"] <= cohort["wait"])
     assert lost.sum() > 0 and (cohort.loc[lost, "group"] == "untreated").all()
     assert simulate.is_illustration(cohort)
-    assert cohort.attrs["immortal_time"] == {"max_wait": 24.0, "share_offered": 0.4, "seed": 5,
-                                             "labels": ["treated", "untreated"]}
+    assert cohort.attrs["immortal_time"] == {
+        "max_wait": 24.0,
+        "share_offered": 0.4,
+        "seed": 5,
+        "labels": ["treated", "untreated"],
+    }
 
 
 def test_immortal_time_bias_appears_from_time_zero_and_vanishes_at_the_landmark():
     # The treatment does nothing (one survival distribution), yet counted from time zero the
     # ever-treated look protected; at a landmark after the longest wait the HR is compatible with 1.
-    cohort = simulate.assign_after_wait(_null_cohort(), max_wait=24, share_offered=0.4, seed=5,
-                                        labels=("treated", "untreated"))
+    cohort = simulate.assign_after_wait(
+        _null_cohort(), max_wait=24, share_offered=0.4, seed=5, labels=("treated", "untreated")
+    )
     naive, _ = survival.cox_hazard_ratio(cohort, "time", "event", "group", "treated")
     aligned, _ = survival.cox_hazard_ratio(survival.landmark(cohort, "time", 24), "time", "event", "group", "treated")
     assert naive["hr_upper"] < 0.8
     assert aligned["hr_lower"] < 1 < aligned["hr_upper"]
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"max_wait": 0, "share_offered": 0.5}, "max_wait must be positive"),
-    ({"max_wait": 12, "share_offered": 1.5}, r"share_offered must lie in \[0, 1\]"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"max_wait": 0, "share_offered": 0.5}, "max_wait must be a positive finite number, got 0.0"),
+        ({"max_wait": 12, "share_offered": 1.5}, r"share_offered must be a number in \[0, 1\], got 1.5"),
+    ],
+)
 def test_assign_after_wait_rejects_impossible_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
         simulate.assign_after_wait(_null_cohort(), seed=1, **kwargs)

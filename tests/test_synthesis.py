@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from helpers import data, effects, meta, plotting, synthesis
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def evidence():
-    return data.load_evidence(ROOT / "data")
+from helpers import effects, meta, plotting, synthesis
 
 
 def test_select_effects_filters_and_joins_study_facts(evidence):
@@ -32,8 +24,9 @@ def test_select_effects_rejects_unknown_studies(evidence):
 
 
 def test_pool_effects_equals_pool_on_log_hr_and_se_from_ci(evidence):
-    rows = synthesis.select_effects(evidence, chapter="hr_positive_targeted", endpoints=["PFS"],
-                                    populations=["ITT"], with_hr=True).drop_duplicates("study_id")
+    rows = synthesis.select_effects(
+        evidence, chapter="hr_positive_targeted", endpoints=["PFS"], populations=["ITT"], with_hr=True
+    ).drop_duplicates("study_id")
     pooled = synthesis.pool_effects(rows, method="DL")
     se = [effects.se_from_ci(lo, hi) for lo, hi in zip(rows["hr_ci_lower"], rows["hr_ci_upper"])]
     direct = meta.pool(np.log(rows["hr"].to_numpy(float)), se, method="DL")
@@ -99,9 +92,108 @@ def test_traffic_light_rejects_unknown_judgements(evidence):
 
 def test_esmo_grades_do_not_grade_non_significant_results(evidence):
     rows = synthesis.select_effects(evidence, study_ids=["solar1"], endpoints=["OS"])
-    rows = rows[rows["hr_ci_upper"].notna() & (rows["hr_ci_upper"] >= 1)
-                & rows["median_experimental"].notna() & rows["median_control"].notna()]
+    rows = rows[
+        rows["hr_ci_upper"].notna()
+        & (rows["hr_ci_upper"] >= 1)
+        & rows["median_experimental"].notna()
+        & rows["median_control"].notna()
+    ]
     assert len(rows) >= 1
     grades = synthesis.esmo_grades(rows)
     assert set(grades["grade"]) == {"not graded"}
     assert grades["rule"].str.contains("includes 1").all()
+
+
+def test_risk_of_bias_matrix_takes_the_chapter_s_labels_in_the_same_order(evidence):
+    # Oracle: the default matrix; a label function renames rows without reordering them.
+    ids = ["her2climb", "pyro_ph2_ma2019", "phoebe"]
+    default = synthesis.risk_of_bias_matrix(evidence, ids)
+    labelled = synthesis.risk_of_bias_matrix(evidence, ids, label=lambda s, e: f"{s}|{e}")
+    assert labelled.shape == default.shape
+
+    def cells(matrix):
+        return matrix.astype(object).fillna("").to_numpy().tolist()
+
+    assert cells(labelled) == cells(default)
+    names = evidence.studies["name"]
+    for (old, tool), (new, new_tool) in zip(default.index, labelled.index):
+        study, effect = new.split("|")
+        assert tool == new_tool
+        assert old == (names[study] if effect == "None" else f"{names[study]} [{effect}]")
+
+
+def test_forest_frame_takes_labels_and_one_group(evidence):
+    rows = synthesis.select_effects(evidence, study_ids=["paloma3"], with_hr=True).head(2)
+    frame = synthesis.forest_frame(rows.assign(name=["a", "b"]), label_col="name", group="PALOMA-3")
+    assert list(frame.columns) == ["group", "label", "hr", "hr_lower", "hr_upper"]
+    assert list(frame["label"]) == ["a", "b"] and set(frame["group"]) == {"PALOMA-3"}
+    with pytest.raises(ValueError, match="give group_col or group, not both"):
+        synthesis.forest_frame(rows, group_col="study", group="x")
+
+
+def test_subgroup_interaction_is_the_interaction_test_of_two_rows(evidence):
+    # Oracle: helpers.effects.interaction_test called on the two rows' printed values.
+    rows = synthesis.select_effects(evidence, study_ids=["paloma3"])
+    a, b = "paloma3_pfs_visceral_post_hoc", "paloma3_pfs_no_visceral_post_hoc"
+    expected = effects.interaction_test(
+        *rows.loc[a, ["hr", "hr_ci_lower", "hr_ci_upper"]], *rows.loc[b, ["hr", "hr_ci_lower", "hr_ci_upper"]]
+    )
+    assert synthesis.subgroup_interaction(rows, a, b).equals(expected)
+    with pytest.raises(KeyError, match=r"no estimate\(s\) \['nope'\]"):
+        synthesis.subgroup_interaction(rows, a, "nope")
+
+
+def test_implied_curves_are_the_kaplan_meier_fits_of_the_implied_trial(evidence):
+    # Oracle: implied_trial + fit_kaplan_meier called by hand with the same seed.
+    from helpers import survival
+
+    row = synthesis.select_effects(evidence, study_ids=["zou2025"]).loc["zou2025_os_psm_small_lesions_primary"]
+    curves, assumptions = synthesis.implied_curves(row, seed=3, arm_label=str.upper)
+    trial = synthesis.implied_trial(row, seed=3)
+    by_hand = survival.fit_kaplan_meier(
+        trial, "time", "event", "arm", order=[row["arm_experimental"], row["arm_control"]]
+    )
+    assert list(curves) == [row["arm_experimental"].upper(), row["arm_control"].upper()]
+    for (_, a), (_, b) in zip(curves.items(), by_hand.items()):
+        assert a.survival_function_.to_numpy().tolist() == b.survival_function_.to_numpy().tolist()
+    assert assumptions["arm_sizes"] == "not reported; 200 per arm assumed"
+
+
+def test_recomputed_intervals_fill_only_rows_without_one(evidence):
+    # Oracle: effects.ci_from_p on the Zou row (HR and p, no interval); reported intervals untouched.
+    rows = synthesis.select_effects(evidence, study_ids=["zou2025", "curie2013"])
+    filled = synthesis.with_recomputed_ci(rows)
+    zou = "zou2025_os_psm_small_lesions_primary"
+    assert filled.loc[zou, "ci_source"] == "recomputed from p"
+    assert (filled.loc[zou, "hr_ci_lower"], filled.loc[zou, "hr_ci_upper"]) == pytest.approx(
+        effects.ci_from_p(rows.loc[zou, "hr"], rows.loc[zou, "p_value"])
+    )
+    curie = "curie2013_os_case_matched_primary"
+    assert filled.loc[curie, "ci_source"] == "reported"
+    assert filled.loc[curie, "hr_ci_lower"] == rows.loc[curie, "hr_ci_lower"]
+
+
+def test_fixed_sequence_stops_formal_testing_after_the_first_failure(evidence):
+    # Oracle: KEYNOTE-355 OS: CPS >=10 significant, CPS >=1 not (interval reaches 1), so ITT is descriptive.
+    rows = synthesis.select_effects(evidence, study_ids=["keynote355"])
+    order = ["keynote355_os_cps_ge10_final", "keynote355_os_cps_ge1_final", "keynote355_os_itt_final"]
+    walk = synthesis.fixed_sequence(rows, order)
+    assert walk["significant"].tolist() == [True, False, False]
+    assert walk["formally_tested"].tolist() == [True, True, False]
+    with pytest.raises(KeyError, match=r"no estimate\(s\) \['nope'\]"):
+        synthesis.fixed_sequence(rows, ["nope"])
+    with pytest.raises(ValueError, match="proxy_level must lie between 0 and 1"):
+        synthesis.fixed_sequence(rows, order, proxy_level=95)
+
+
+def test_landmark_check_compares_reported_and_implied_survival(evidence):
+    # Oracle: S_E = S_C ** HR with HER2CLIMB's final OS HR and its reported two-year control survival.
+    rows = synthesis.select_effects(evidence, study_ids=["her2climb"])
+    check = synthesis.landmark_check(rows).set_index("effect_id")
+    final = check.loc["her2climb_os_rate_itt_final_24mo"]
+    assert final["hr_effect_id"] == "her2climb_os_itt_final"
+    control = rows.loc["her2climb_os_rate_itt_final_24mo", "percent_control"] / 100
+    assert final["implied"] == pytest.approx(100 * control ** rows.loc["her2climb_os_itt_final", "hr"])
+    assert final["implied_lower"] < final["implied"] < final["implied_upper"]
+    with pytest.raises(ValueError, match="no OS hazard ratio of the same study and data cut"):
+        synthesis.landmark_check(rows[rows["endpoint"] == "OS_rate"])

@@ -4,8 +4,11 @@ Each module has one job:
 
 - :mod:`helpers.data`: load and validate the tables in ``data/`` (``python -m helpers.validate``).
 - :mod:`helpers.tables`: the tables the book renders from ``data/``.
+- :mod:`helpers.km`: the Kaplan–Meier product-limit arithmetic in numpy (numbers at risk, steps,
+  value at a time, median, area, distance between two curves).
 - :mod:`helpers.survival`: survival summaries of patient-level data (Kaplan–Meier,
   log-rank, Cox, RMST).
+- :mod:`helpers.datasets`: patient-level teaching data (GBSG2).
 - :mod:`helpers.effects`: conversions between CI, SE, p-value and events; consistency checks.
 - :mod:`helpers.meta`: inverse-variance pooling (FE, DL, PM, REML; Hartung–Knapp).
 - :mod:`helpers.observational`: E-values for non-randomised comparisons.

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from helpers.formatting import format_number
+from helpers import _check
 
 __all__ = [
     "ESMO_MCBS_SOURCES",
@@ -35,28 +35,28 @@ __all__ = [
     "landmark_survival_gain",
     "rmst_exponential",
     "rmst_difference_exponential",
+    "landmark_risks_exponential",
     "esmo_mcbs_thresholds",
     "esmo_mcbs_form2a",
 ]
 
 
-def _finite(value: float, name: str) -> float:
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return value
+def _fixed(value: float, digits: int) -> str:
+    """``value`` with ``digits`` decimals and a true minus sign, for the sentences in ``rule``.
 
-
-def _positive(value: float, name: str) -> float:
-    value = _finite(value, name)
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, got {value!r}")
-    return value
+    The same writing as :func:`helpers.formatting.format_number`, kept here because method
+    modules do not import the presentation layer (``tests/test_layers.py``).
+    """
+    text = f"{value:.{digits}f}"
+    if text.startswith("-"):
+        text = "−" + text[1:] if float(text) != 0 else text[1:]
+    return text
 
 
 # --------------------------------------------------------------------------------------------
 # Absolute effects
 # --------------------------------------------------------------------------------------------
+
 
 def median_gain(median_experimental: float, median_control: float) -> float:
     r"""Gain in median time-to-event, :math:`\Delta = m_E - m_C` (same unit as the medians).
@@ -65,8 +65,8 @@ def median_gain(median_experimental: float, median_control: float) -> float:
     absolute benefit that ESMO-MCBS forms 2a and 2b grade. A median that was not reached cannot
     be used (pass a number, not ``inf``).
     """
-    experimental = _positive(median_experimental, "median_experimental")
-    control = _positive(median_control, "median_control")
+    experimental = _check.positive(median_experimental, "median_experimental")
+    control = _check.positive(median_control, "median_control")
     return experimental - control
 
 
@@ -91,16 +91,17 @@ def landmark_survival_gain(hr: float, survival_control_at_t: float) -> pd.Series
     pandas.Series
         ``survival_control``, ``survival_experimental``, ``gain`` (probabilities, not percent).
     """
-    hr = _positive(hr, "hr")
-    survival_control = _finite(survival_control_at_t, "survival_control_at_t")
-    if not 0 < survival_control <= 1:
-        raise ValueError(f"survival_control_at_t must lie in (0, 1], got {survival_control!r}")
+    hr = _check.positive(hr, "hr")
+    survival_control = _check.probability(survival_control_at_t, "survival_control_at_t", low_open=True)
     survival_experimental = survival_control**hr
-    return pd.Series({
-        "survival_control": survival_control,
-        "survival_experimental": survival_experimental,
-        "gain": survival_experimental - survival_control,
-    }, name="landmark_survival_gain")
+    return pd.Series(
+        {
+            "survival_control": survival_control,
+            "survival_experimental": survival_experimental,
+            "gain": survival_experimental - survival_control,
+        },
+        name="landmark_survival_gain",
+    )
 
 
 def rmst_exponential(median: float, horizon: float) -> float:
@@ -114,14 +115,55 @@ def rmst_exponential(median: float, horizon: float) -> float:
     The exponential model is an assumption fitted through one point (the median); real curves
     with a plateau or an early drop can have a quite different RMST (Royston & Parmar 2013).
     """
-    median = _positive(median, "median")
-    horizon = _positive(horizon, "horizon")
+    median = _check.positive(median, "median")
+    horizon = _check.positive(horizon, "horizon")
     rate = math.log(2) / median
     return -math.expm1(-rate * horizon) / rate
 
 
-def rmst_difference_exponential(median_experimental: float, median_control: float,
-                                horizon: float) -> pd.Series:
+def landmark_risks_exponential(median_experimental: float, median_control: float, landmark: float) -> pd.Series:
+    r"""Absolute risks of the event by a landmark time, and their difference, from two medians.
+
+    Under exponential survival with median *m* the hazard is :math:`\lambda = \ln 2 / m`, so the
+    risk of the event by time *t* is :math:`F(t) = 1 - e^{-\lambda t} = 1 - 2^{-t/m}` (exactly one
+    half at the median). The absolute risk difference is :math:`F_C(t) - F_E(t)` (positive when the
+    experimental arm has fewer events) and the number needed to treat to prevent one event by *t*
+    is its reciprocal. Exponential survival in both arms implies proportional hazards with
+    :math:`\mathrm{HR} = m_C / m_E`; real curves need not follow it (Royston & Parmar 2013).
+
+    Parameters
+    ----------
+    median_experimental, median_control
+        Median time to the event in each arm (> 0, same unit as ``landmark``).
+    landmark
+        The time *t* (> 0).
+
+    Returns
+    -------
+    pandas.Series
+        ``risk_experimental``, ``risk_control`` (probabilities), ``risk_difference``
+        (control − experimental), ``number_needed_to_treat`` (``inf`` when the risks are equal;
+        negative when the experimental arm has more events) and ``landmark``.
+    """
+    experimental = _check.positive(median_experimental, "median_experimental")
+    control = _check.positive(median_control, "median_control")
+    landmark = _check.positive(landmark, "landmark")
+    risk_experimental = -math.expm1(-math.log(2) * landmark / experimental)
+    risk_control = -math.expm1(-math.log(2) * landmark / control)
+    difference = risk_control - risk_experimental
+    return pd.Series(
+        {
+            "risk_experimental": risk_experimental,
+            "risk_control": risk_control,
+            "risk_difference": difference,
+            "number_needed_to_treat": math.inf if difference == 0 else 1 / difference,
+            "landmark": float(landmark),
+        },
+        name="landmark_risks_exponential",
+    )
+
+
+def rmst_difference_exponential(median_experimental: float, median_control: float, horizon: float) -> pd.Series:
     r"""Difference in RMST (experimental − control) up to ``horizon`` under exponential survival.
 
     Each arm's RMST is :math:`(1 - e^{-\lambda\tau})/\lambda` with :math:`\lambda = \ln 2 / m`
@@ -136,12 +178,15 @@ def rmst_difference_exponential(median_experimental: float, median_control: floa
     """
     experimental = rmst_exponential(median_experimental, horizon)
     control = rmst_exponential(median_control, horizon)
-    return pd.Series({
-        "rmst_experimental": experimental,
-        "rmst_control": control,
-        "difference": experimental - control,
-        "horizon": float(horizon),
-    }, name="rmst_difference_exponential")
+    return pd.Series(
+        {
+            "rmst_experimental": experimental,
+            "rmst_control": control,
+            "difference": experimental - control,
+            "horizon": float(horizon),
+        },
+        name="rmst_difference_exponential",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -160,8 +205,7 @@ ESMO_MCBS_SOURCES = {
         "scale-evaluation-forms-v1.1"
     ),
     "cancercalc": (
-        "CancerCalc ESMO-MCBS v1.1 calculator, form 2a (secondary source), "
-        "https://www.cancercalc.com/esmo-mcbs.php"
+        "CancerCalc ESMO-MCBS v1.1 calculator, form 2a (secondary source), https://www.cancercalc.com/esmo-mcbs.php"
     ),
 }
 
@@ -177,10 +221,10 @@ class _Rule:
     form: str
     stratum: str
     grade: int
-    hr_at_most: float | None = None        # lower 95% CI limit of the HR <= this
-    hr_above: float | None = None          # ... and > this
-    gain_at_least: float | None = None     # median gain (months) >= this
-    gain_below: float | None = None        # ... and < this
+    hr_at_most: float | None = None  # lower 95% CI limit of the HR <= this
+    hr_above: float | None = None  # ... and > this
+    gain_at_least: float | None = None  # median gain (months) >= this
+    gain_below: float | None = None  # ... and < this
     survival_gain_2y_at_least: float | None = None
     sources: tuple[str, ...] = ()
 
@@ -188,12 +232,13 @@ class _Rule:
         # A value within _TIE of a threshold counts as equal to it, so that a gain computed as a
         # difference of reported medians (10.2 - 7.2 = 2.999999999999999) meets "≥ 3 months".
         if self.survival_gain_2y_at_least is not None:
-            return (survival_gain_2y is not None
-                    and survival_gain_2y >= self.survival_gain_2y_at_least - _TIE)
-        return ((self.hr_at_most is None or hr_ci_lower <= self.hr_at_most + _TIE)
-                and (self.hr_above is None or hr_ci_lower > self.hr_above + _TIE)
-                and (self.gain_at_least is None or gain >= self.gain_at_least - _TIE)
-                and (self.gain_below is None or gain < self.gain_below - _TIE))
+            return survival_gain_2y is not None and survival_gain_2y >= self.survival_gain_2y_at_least - _TIE
+        return (
+            (self.hr_at_most is None or hr_ci_lower <= self.hr_at_most + _TIE)
+            and (self.hr_above is None or hr_ci_lower > self.hr_above + _TIE)
+            and (self.gain_at_least is None or gain >= self.gain_at_least - _TIE)
+            and (self.gain_below is None or gain < self.gain_below - _TIE)
+        )
 
     def criterion(self) -> str:
         if self.survival_gain_2y_at_least is not None:
@@ -213,28 +258,24 @@ class _Rule:
 # The rows that could be checked against a stored source, highest grade first within a stratum.
 _RULES = (
     # Form 2a, OS, control median <= 12 months.
-    _Rule("2a", "≤12 months", 4, hr_at_most=0.65, gain_at_least=3.0,
-          sources=("dafni2017", "cancercalc")),
+    _Rule("2a", "≤12 months", 4, hr_at_most=0.65, gain_at_least=3.0, sources=("dafni2017", "cancercalc")),
     _Rule("2a", "≤12 months", 4, survival_gain_2y_at_least=0.10, sources=("cancercalc",)),
-    _Rule("2a", "≤12 months", 3, hr_at_most=0.65, gain_at_least=2.0, gain_below=3.0,
-          sources=("cancercalc",)),
-    _Rule("2a", "≤12 months", 2, hr_at_most=0.65, gain_at_least=1.5, gain_below=2.0,
-          sources=("cancercalc",)),
-    _Rule("2a", "≤12 months", 2, hr_above=0.65, hr_at_most=0.70, gain_at_least=1.5,
-          sources=("cancercalc",)),
+    _Rule("2a", "≤12 months", 3, hr_at_most=0.65, gain_at_least=2.0, gain_below=3.0, sources=("cancercalc",)),
+    _Rule("2a", "≤12 months", 2, hr_at_most=0.65, gain_at_least=1.5, gain_below=2.0, sources=("cancercalc",)),
+    _Rule("2a", "≤12 months", 2, hr_above=0.65, hr_at_most=0.70, gain_at_least=1.5, sources=("cancercalc",)),
     # Form 2a, OS, control median > 12 and <= 24 months: only the maximal grade was verified.
-    _Rule("2a", ">12 and ≤24 months", 4, hr_at_most=0.70, gain_at_least=5.0,
-          sources=("dafni2017", "esmo_forms_v1.1")),
+    _Rule("2a", ">12 and ≤24 months", 4, hr_at_most=0.70, gain_at_least=5.0, sources=("dafni2017", "esmo_forms_v1.1")),
     # Form 2b, PFS/TTP: only the maximal grade (3) was verified.
     _Rule("2b", "≤6 months", 3, hr_at_most=0.65, gain_at_least=1.5, sources=("dafni2017",)),
     _Rule("2b", ">6 months", 3, hr_at_most=0.65, gain_at_least=3.0, sources=("dafni2017",)),
 )
 
 _LAST_ROW_OF_OS_12 = max(i for i, r in enumerate(_RULES) if r.stratum == "≤12 months")
-_GRADE_1_OS_12 = ("none of the rows above: HR lower 95% limit > 0.70 OR median gain < 1.5 months, "
-                  "and no 2-year survival increase ≥ 10%")
-_GRADE_1_SOURCE = ("derived as the form's lowest grade from the rows of "
-                   + ESMO_MCBS_SOURCES["cancercalc"])
+_GRADE_1_OS_12 = (
+    "none of the rows above: HR lower 95% limit > 0.70 OR median gain < 1.5 months, "
+    "and no 2-year survival increase ≥ 10%"
+)
+_GRADE_1_SOURCE = "derived as the form's lowest grade from the rows of " + ESMO_MCBS_SOURCES["cancercalc"]
 _MAXIMAL_GRADE = {"2a": 4, "2b": 3}
 _FORM_OF_ENDPOINT = {"OS": "2a", "PFS": "2b", "TTP": "2b"}
 
@@ -264,18 +305,37 @@ def esmo_mcbs_thresholds() -> pd.DataFrame:
     """
     rows = []
     for rule in _RULES:
-        rows.append({"form": rule.form, "control_median_stratum": rule.stratum,
-                     "grade": rule.grade, "criterion": rule.criterion(),
-                     "source": _cite(rule.sources)})
+        rows.append(
+            {
+                "form": rule.form,
+                "control_median_stratum": rule.stratum,
+                "grade": rule.grade,
+                "criterion": rule.criterion(),
+                "source": _cite(rule.sources),
+            }
+        )
         if rule is _RULES[_LAST_ROW_OF_OS_12]:
-            rows.append({"form": "2a", "control_median_stratum": "≤12 months", "grade": 1,
-                         "criterion": _GRADE_1_OS_12, "source": _GRADE_1_SOURCE})
+            rows.append(
+                {
+                    "form": "2a",
+                    "control_median_stratum": "≤12 months",
+                    "grade": 1,
+                    "criterion": _GRADE_1_OS_12,
+                    "source": _GRADE_1_SOURCE,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def esmo_mcbs_form2a(endpoint: str, hr_ci_lower: float, median_control: float,
-                     median_gain: float, *, survival_gain_2_years: float | None = None,
-                     hr_ci_upper: float | None = None) -> pd.Series:
+def esmo_mcbs_form2a(
+    endpoint: str,
+    hr_ci_lower: float,
+    median_control: float,
+    median_gain: float,
+    *,
+    survival_gain_2_years: float | None = None,
+    hr_ci_upper: float | None = None,
+) -> pd.Series:
     r"""Preliminary ESMO-MCBS v1.1 grade for a non-curative setting (form 2a for OS, 2b for PFS).
 
     The scale's dual rule grades a statistically significant result by the lower limit of the 95%
@@ -312,13 +372,13 @@ def esmo_mcbs_form2a(endpoint: str, hr_ci_lower: float, median_control: float,
        ≥1.5-<2 months"; "HR >0.65-≤0.7 ... AND OS gain ≥1.5months", each HR with the note "The
        lower limit of the Hazard Ratio confidence interval should encompass the required HR."
        These are graded 4, 4, 3, 2, 2. Grade 1 is taken as "none of these", i.e. lower limit
-       > 0.70 or gain < 1.5 months; that row was not in the stored excerpt.
+       > 0.70 or gain < 1.5 months; that row was not in the sources searched.
 
     Comparisons are inclusive as written ("≤", "≥"); a value within 1e-9 of a threshold counts
     as equal to it, so that a gain computed from two reported medians is not lost to
     floating-point error.
 
-    Not implemented (``NotImplementedError``) because no stored source gave the thresholds:
+    Not implemented (``NotImplementedError``) because no source searched gave the thresholds:
     every grade for OS with control median > 24 months; grades below 4 for OS with control median
     > 12 and ≤ 24 months (and that sheet's landmark-survival alternative); grades below 3 for
     PFS/TTP (form 2b).
@@ -338,7 +398,9 @@ def esmo_mcbs_form2a(endpoint: str, hr_ci_lower: float, median_control: float,
         points); only form 2a with control median ≤ 12 months uses it.
     hr_ci_upper
         Optional upper 95% limit; if given it must be below 1 (a significant benefit), because
-        the forms grade a demonstrated benefit.
+        the forms grade a demonstrated benefit. Without it the benefit is assumed significant
+        (``significance_checked`` is then ``False``); a lower limit of 1 or more is an error
+        either way, since such an interval shows no benefit.
 
     Returns
     -------
@@ -346,70 +408,98 @@ def esmo_mcbs_form2a(endpoint: str, hr_ci_lower: float, median_control: float,
         ``endpoint``, ``form``, ``control_median_stratum``, ``hr_ci_lower``, ``median_control``,
         ``median_gain``, ``survival_gain_2_years``, ``preliminary_grade``, ``maximal_grade``,
         ``rule`` (a sentence saying which row fired), ``source``, ``status``
-        (``"preliminary: before toxicity and quality-of-life adjustments"``).
+        (``"preliminary: before toxicity and quality-of-life adjustments"``) and
+        ``significance_checked`` (whether ``hr_ci_upper`` confirmed a significant benefit).
     """
     key = str(endpoint).strip().upper()
     if key not in _FORM_OF_ENDPOINT:
         raise ValueError(f"endpoint must be one of {sorted(_FORM_OF_ENDPOINT)}, got {endpoint!r}")
     form = _FORM_OF_ENDPOINT[key]
-    hr_ci_lower = _positive(hr_ci_lower, "hr_ci_lower")
-    median_control = _positive(median_control, "median_control")
-    gain = _finite(median_gain, "median_gain")
+    hr_ci_lower = _check.positive(hr_ci_lower, "hr_ci_lower")
+    median_control = _check.positive(median_control, "median_control")
+    gain = _check.number(median_gain, "median_gain")
+    if hr_ci_lower >= 1:
+        raise ValueError(
+            f"hr_ci_lower {hr_ci_lower:g} is at least 1: the 95% CI of the HR lies at or above 1, so "
+            "there is no statistically significant benefit for the form to grade"
+        )
     if hr_ci_upper is not None:
-        hr_ci_upper = _positive(hr_ci_upper, "hr_ci_upper")
+        hr_ci_upper = _check.positive(hr_ci_upper, "hr_ci_upper")
         if hr_ci_upper < hr_ci_lower:
             raise ValueError(f"hr_ci_upper {hr_ci_upper} is below hr_ci_lower {hr_ci_lower}")
         if hr_ci_upper >= 1:
-            raise ValueError(f"the 95% CI of the HR ({hr_ci_lower}–{hr_ci_upper}) includes 1: no "
-                             "statistically significant benefit for the form to grade")
+            raise ValueError(
+                f"the 95% CI of the HR ({hr_ci_lower}–{hr_ci_upper}) includes 1: no "
+                "statistically significant benefit for the form to grade"
+            )
     stratum = _stratum(form, median_control)
     if survival_gain_2_years is not None:
-        survival_gain_2_years = _finite(survival_gain_2_years, "survival_gain_2_years")
-        if not -1 <= survival_gain_2_years <= 1:
-            raise ValueError("survival_gain_2_years is a difference of probabilities and must lie "
-                             f"in [-1, 1], got {survival_gain_2_years!r}")
+        survival_gain_2_years = _check.number(
+            survival_gain_2_years,
+            "survival_gain_2_years",
+            low=-1,
+            high=1,
+            hint="a difference of probabilities, not of percentages",
+        )
         if (form, stratum) != ("2a", "≤12 months"):
-            raise ValueError("survival_gain_2_years is the alternative criterion of form 2a with a "
-                             f"control median ≤12 months; this is form {form}, {stratum}")
+            raise ValueError(
+                "survival_gain_2_years is the alternative criterion of form 2a with a "
+                f"control median ≤12 months; this is form {form}, {stratum}"
+            )
     if (form, stratum) == ("2a", ">24 months"):
         raise NotImplementedError(
-            f"form 2a with control median OS > 24 months ({format_number(median_control, 1)} "
-            "months): its thresholds could not be verified against a stored source")
+            f"form 2a with control median OS > 24 months ({_fixed(median_control, 1)} "
+            "months): its thresholds were not found in the sources searched"
+        )
 
-    fired = next((r for r in _RULES if r.form == form and r.stratum == stratum
-                  and r.applies(hr_ci_lower, gain, survival_gain_2_years)), None)
-    head = (f"Form {form} ({key}), control median {format_number(median_control, 2)} months "
-            f"({stratum}): ")
+    fired = next(
+        (
+            r
+            for r in _RULES
+            if r.form == form and r.stratum == stratum and r.applies(hr_ci_lower, gain, survival_gain_2_years)
+        ),
+        None,
+    )
+    head = f"Form {form} ({key}), control median {_fixed(median_control, 2)} months ({stratum}): "
     if fired is not None:
         grade, source = fired.grade, _cite(fired.sources)
-        rule = (f"{head}{fired.criterion()} (observed: HR lower limit "
-                f"{format_number(hr_ci_lower, 2)}, median gain {format_number(gain, 2)} months"
-                + (f", 2-year survival gain {survival_gain_2_years:.1%}"
-                   if survival_gain_2_years is not None else "")
-                + f") gives preliminary grade {grade}.")
+        rule = (
+            f"{head}{fired.criterion()} (observed: HR lower limit "
+            f"{_fixed(hr_ci_lower, 2)}, median gain {_fixed(gain, 2)} months"
+            + (f", 2-year survival gain {survival_gain_2_years:.1%}" if survival_gain_2_years is not None else "")
+            + f") gives preliminary grade {grade}."
+        )
     elif (form, stratum) == ("2a", "≤12 months"):
         grade, source = 1, _GRADE_1_SOURCE
-        rule = (f"{head}no row for grades 4–2 applies (HR lower limit "
-                f"{format_number(hr_ci_lower, 2)}, median gain {format_number(gain, 2)} months), "
-                "so preliminary grade 1.")
+        rule = (
+            f"{head}no row for grades 4–2 applies (HR lower limit "
+            f"{_fixed(hr_ci_lower, 2)}, median gain {_fixed(gain, 2)} months), "
+            "so preliminary grade 1."
+        )
     else:
         below = _MAXIMAL_GRADE[form] - 1
         raise NotImplementedError(
             f"form {form} ({key}), control median {stratum}: the criterion for the maximal grade "
-            f"{_MAXIMAL_GRADE[form]} is not met (HR lower limit {format_number(hr_ci_lower, 2)}, median gain {format_number(gain, 2)} "
-            f"months), and the thresholds for grades {below} to 1 could not be verified against "
-            "a stored source")
-    return pd.Series({
-        "endpoint": key,
-        "form": form,
-        "control_median_stratum": stratum,
-        "hr_ci_lower": hr_ci_lower,
-        "median_control": median_control,
-        "median_gain": gain,
-        "survival_gain_2_years": survival_gain_2_years,
-        "preliminary_grade": grade,
-        "maximal_grade": _MAXIMAL_GRADE[form],
-        "rule": rule,
-        "source": source,
-        "status": "preliminary: before toxicity and quality-of-life adjustments",
-    }, name="esmo_mcbs")
+            f"{_MAXIMAL_GRADE[form]} is not met (HR lower limit {_fixed(hr_ci_lower, 2)}, "
+            f"median gain {_fixed(gain, 2)} "
+            f"months), and the thresholds for grades {below} to 1 were not found in the sources "
+            "searched"
+        )
+    return pd.Series(
+        {
+            "endpoint": key,
+            "form": form,
+            "control_median_stratum": stratum,
+            "hr_ci_lower": hr_ci_lower,
+            "median_control": median_control,
+            "median_gain": gain,
+            "survival_gain_2_years": survival_gain_2_years,
+            "preliminary_grade": grade,
+            "maximal_grade": _MAXIMAL_GRADE[form],
+            "rule": rule,
+            "source": source,
+            "status": "preliminary: before toxicity and quality-of-life adjustments",
+            "significance_checked": hr_ci_upper is not None,
+        },
+        name="esmo_mcbs",
+    )

@@ -24,7 +24,7 @@ misleading
     a subgroup presented as the whole population (or the reverse), a prognostic comparison
     presented as a drug effect, a non-randomised association stated as an effect.
 unverifiable
-    No stored page holds the evidence; the explanation says what was searched.
+    The evidence was not found in the sources searched; the explanation says what was searched.
 
 References
 ----------
@@ -36,34 +36,24 @@ coverage: a cohort study. PLoS Med 2012;9:e1001308.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 import pandas as pd
 
 from helpers import effects
 from helpers.data import Evidence
-from helpers.tables import link, medians_text
+from helpers.rounding import NumberCheck, _as_float, claimed_numbers, compare_number, sum_of_printed_shares
 
 __all__ = [
     "VERDICTS",
-    "VERDICT_SYMBOLS",
     "VERDICT_MEANINGS",
-    "ARTICLES",
-    "NumberCheck",
-    "claimed_numbers",
-    "approximate_interval",
-    "compare_number",
     "risk_reduction_from_hr",
     "hr_from_risk_reduction",
     "exponential_hr_from_medians",
     "implied_risk_reduction_from_medians",
     "implied_risk_reduction_interval",
-    "sum_of_shares",
-    "sum_of_printed_shares",
     "share_from_counts",
     "parse_phase",
     "route_category",
@@ -73,140 +63,18 @@ __all__ = [
     "evaluate_claim",
     "recompute_claims",
     "matching_effects",
-    "claims_table",
-    "wrap_ids",
-    "verdict_counts",
 ]
 
 #: The four verdicts, in the order the book lists them.
 VERDICTS = ("consistent", "inconsistent", "misleading", "unverifiable")
-#: A symbol per verdict, so that a table shows the verdict without relying on colour.
-VERDICT_SYMBOLS = {"consistent": "✓", "inconsistent": "✗", "misleading": "!", "unverifiable": "?"}
 #: What each verdict means, in one sentence.
 VERDICT_MEANINGS = {
     "consistent": "The claim matches the data row it traces to (caveats, if any, are in the explanation).",
     "inconsistent": "The claim contradicts the traced data, or the article's own numbers do not fit together.",
     "misleading": "The numbers may be right, but the frame is not: a subgroup sold as everyone (or the reverse), "
-                  "a prognostic comparison sold as a drug effect, an association stated as an effect.",
-    "unverifiable": "No stored page holds the evidence; the explanation says what was searched.",
+    "a prognostic comparison sold as a drug effect, an association stated as an effect.",
+    "unverifiable": "The evidence was not found in the sources searched; the explanation says what was searched.",
 }
-#: Short labels of the five audited articles (file names in ``shared/articles/``).
-ARTICLES = {
-    "pyrotinib-liver-metastases-news.txt": "Pyrotinib news",
-    "lapatinib-ctc-news.txt": "Lapatinib–CTC news",
-    "bclm-treatment-options-explainer.txt": "BCLM explainer",
-    "ablation-bclm-abstract-zou-2025.txt": "Zou 2025 abstract",
-    "mbc-treatment-advances-news.txt": "MBC advances news",
-}
-
-_NUMBER = re.compile(r"\.?\d+(?:[.,]\d+)*")
-
-
-# --------------------------------------------------------------------------- comparing numbers
-def claimed_numbers(text: str | None) -> list[str]:
-    """The numbers in a claimed value, as printed (thousands separators dropped).
-
-    Uses the same pattern as the validator's check that claimed numbers appear in the quote:
-    ``"65.5, 40.4, 0.48, .003"`` -> ``["65.5", "40.4", "0.48", ".003"]``.
-    """
-    if text is None or (not isinstance(text, str) and pd.isna(text)):
-        return []
-    return [m.replace(",", "") for m in _NUMBER.findall(str(text))]
-
-
-def _as_float(printed: str) -> float:
-    text = printed.strip()
-    return float("0" + text if text.startswith(".") else text)
-
-
-def approximate_interval(printed: str) -> tuple[float, float]:
-    r"""Values an approximate figure ("about 20%") can stand for: half a unit of its last
-    significant digit either side.
-
-    ``"20"`` -> (15, 25); ``"30"`` -> (25, 35); ``"26"`` -> (25.5, 26.5); ``"8.5"`` -> (8.45, 8.55).
-    This is the generous reading: a round number is taken as rounded to one significant
-    figure, so a claim found ``inconsistent`` under it is inconsistent under any reading.
-    """
-    text = printed.strip()
-    value = _as_float(text)
-    if "." in text:
-        fraction = text.split(".")[1].rstrip("0")
-        unit = 10.0 ** (-len(fraction))
-    else:
-        digits = text.lstrip("0") or "0"
-        unit = 10.0 ** (len(digits) - len(digits.rstrip("0"))) if digits != "0" else 1.0
-    return value - unit / 2, value + unit / 2
-
-
-@dataclass(frozen=True)
-class NumberCheck:
-    """The outcome of :func:`compare_number`: both intervals and whether they overlap."""
-
-    claimed: float
-    traced: float
-    claimed_interval: tuple[float, float]
-    traced_interval: tuple[float, float]
-    consistent: bool
-
-    @property
-    def verdict(self) -> str:
-        return "consistent" if self.consistent else "inconsistent"
-
-
-def _interval(value: str | float | tuple[float, float], exact: bool) -> tuple[float, float, float]:
-    """(point, lower, upper) for a printed string, a float (exact) or an interval."""
-    if isinstance(value, tuple):
-        lower, upper = float(value[0]), float(value[1])
-        return (lower + upper) / 2, lower, upper
-    if isinstance(value, str):
-        point = _as_float(value)
-        if exact:
-            return point, point, point
-        lower, upper = effects.rounding_interval(point, effects.decimals_of(value))
-        return point, lower, upper
-    point = float(value)
-    if not math.isfinite(point):
-        raise ValueError(f"traced value must be finite, got {value!r}")
-    return point, point, point
-
-
-def compare_number(claimed: str, traced: str | float | tuple[float, float],
-                   rounding: str = "printed") -> NumberCheck:
-    r"""Whether a claimed number agrees with a traced one, allowing for rounding.
-
-    Parameters
-    ----------
-    claimed
-        The number as the article prints it (a string keeps its precision: ``"9.50"`` has
-        two decimals).
-    traced
-        The value it is compared with: a string as printed in the data (its rounding interval
-        is used), a float (an exact, recomputed value) or a ``(lower, upper)`` interval
-        (e.g. a recomputation carried through the rounding of its inputs).
-    rounding
-        How to read the claim: ``"printed"`` (every value that rounds to it at its printed
-        decimals, :func:`helpers.effects.rounding_interval`), ``"approximate"`` (half a unit of
-        its last significant digit, :func:`approximate_interval`; for "about 20%") or
-        ``"exact"`` (counts: the claim and a printed traced value must be equal).
-
-    Returns
-    -------
-    NumberCheck
-        ``consistent`` is True when the two intervals overlap:
-        :math:`[c_L, c_U] \cap [t_L, t_U] \neq \emptyset`.
-    """
-    if rounding not in ("printed", "approximate", "exact"):
-        raise ValueError(f"rounding must be 'printed', 'approximate' or 'exact', got {rounding!r}")
-    claimed_value = _as_float(str(claimed))
-    if rounding == "exact":
-        c_interval = (claimed_value, claimed_value)
-    elif rounding == "approximate":
-        c_interval = approximate_interval(str(claimed))
-    else:
-        c_interval = effects.rounding_interval(claimed_value, effects.decimals_of(str(claimed)))
-    t_point, t_lower, t_upper = _interval(traced, exact=rounding == "exact")
-    consistent = c_interval[0] <= t_upper and t_lower <= c_interval[1]
-    return NumberCheck(claimed_value, t_point, c_interval, (t_lower, t_upper), bool(consistent))
 
 
 # --------------------------------------------------------------------------- arithmetic of claims
@@ -256,48 +124,11 @@ def implied_risk_reduction_from_medians(median_experimental: float, median_contr
 def implied_risk_reduction_interval(median_experimental: str, median_control: str) -> tuple[float, float]:
     r"""The range of :func:`implied_risk_reduction_from_medians` over every pair of medians that
     round to the printed ones: :math:`[1 - c_U/e_L,\; 1 - c_L/e_U]`."""
-    e_lower, e_upper = effects.rounding_interval(_as_float(median_experimental), effects.decimals_of(median_experimental))
+    e_lower, e_upper = effects.rounding_interval(
+        _as_float(median_experimental), effects.decimals_of(median_experimental)
+    )
     c_lower, c_upper = effects.rounding_interval(_as_float(median_control), effects.decimals_of(median_control))
     return 1.0 - c_upper / e_lower, 1.0 - c_lower / e_upper
-
-
-def sum_of_shares(shares: Sequence[float]) -> float:
-    r"""Total share (in percent) of mutually exclusive groups: :math:`\sum_i s_i`.
-
-    Used for the HER2-positive share of breast cancer, which registries report as two subtypes
-    (HR+/HER2+ and HR−/HER2+). Each share must lie in [0, 100] and the total cannot exceed 100.
-    """
-    values = [float(s) for s in shares]
-    if not values:
-        raise ValueError("sum_of_shares needs at least one share")
-    for value in values:
-        if not math.isfinite(value) or not 0 <= value <= 100:
-            raise ValueError(f"each share must be a percentage in [0, 100], got {value!r}")
-    total = math.fsum(values)
-    if total > 100 + 1e-9:
-        raise ValueError(f"shares of mutually exclusive groups cannot add up to more than 100% (got {total:g})")
-    return total
-
-
-def sum_of_printed_shares(printed: Sequence[str]) -> tuple[float, float, float]:
-    r"""Total of printed shares (percent) with the range their rounding allows.
-
-    Each printed share stands for every value that rounds to it
-    (:func:`helpers.effects.rounding_interval` at its printed decimals), so the total is the
-    point :math:`\sum_i s_i` with bounds :math:`[\sum_i s_{i,L}, \sum_i s_{i,U}]`: "10.3" and
-    "4.6" give 14.9, anywhere from 14.80 to 15.00.
-
-    Returns
-    -------
-    tuple of float
-        ``(total, lower, upper)``.
-    """
-    texts = [str(p).strip() for p in printed]
-    total = sum_of_shares([float(t) for t in texts])
-    bounds = [effects.rounding_interval(float(t), effects.decimals_of(t)) for t in texts]
-    lower = max(math.fsum(b[0] for b in bounds), 0.0)
-    upper = min(math.fsum(b[1] for b in bounds), 100.0)
-    return total, lower, upper
 
 
 def share_from_counts(part: int, total: int) -> float:
@@ -363,8 +194,7 @@ def _require(row: Mapping, column: str) -> str:
 def _numbers(row: Mapping, count: int) -> list[str]:
     numbers = claimed_numbers(_cell(row, "claimed_value"))
     if len(numbers) < count:
-        raise ValueError(f"claim {_cell(row, 'claim_id')}: needs {count} number(s) in claimed_value, "
-                         f"found {numbers}")
+        raise ValueError(f"claim {_cell(row, 'claim_id')}: needs {count} number(s) in claimed_value, found {numbers}")
     return numbers
 
 
@@ -396,17 +226,21 @@ def _effect_cells(row: Mapping, evidence: Evidence, columns: Sequence[str]) -> t
     return traced, [compare_number(n, t, "printed") for n, t in zip(numbers, traced)]
 
 
+def _medians_text(traced: Sequence[str], row: Mapping, evidence: Evidence) -> str:
+    """Both printed medians with their unit: ``"9.5 vs 4.6 months"``."""
+    return f"{traced[0]} vs {traced[1]} {evidence.effects.loc[_require(row, 'effect_id'), 'median_unit']}"
+
+
 def _medians(row: Mapping, evidence: Evidence) -> tuple[str, str]:
     """Two medians (experimental, control) against the traced estimate, at printed precision."""
-    _, checks = _effect_cells(row, evidence, ["median_experimental", "median_control"])
-    return medians_text(evidence, _require(row, "effect_id")), _verdict(checks)
+    traced, checks = _effect_cells(row, evidence, ["median_experimental", "median_control"])
+    return _medians_text(traced, row, evidence), _verdict(checks)
 
 
 def _medians_hr_p(row: Mapping, evidence: Evidence) -> tuple[str, str]:
     """Medians, hazard ratio and p-value against the traced estimate, at printed precision."""
     traced, checks = _effect_cells(row, evidence, ["median_experimental", "median_control", "hr", "p_value"])
-    medians = medians_text(evidence, _require(row, "effect_id"))
-    return f"{medians}, HR {traced[2]}, p {traced[3]}", _verdict(checks)
+    return f"{_medians_text(traced, row, evidence)}, HR {traced[2]}, p {traced[3]}", _verdict(checks)
 
 
 def _percent(row: Mapping, evidence: Evidence) -> tuple[str, str]:
@@ -456,7 +290,7 @@ def her2_positive_rows(evidence: Evidence, study_id: str) -> pd.DataFrame:
 
 
 def _her2_positive_share(row: Mapping, evidence: Evidence) -> tuple[str, str]:
-    """"About x% of breast cancers are HER2-positive": the sum of the registry's HER2-positive
+    """ "About x% of breast cancers are HER2-positive": the sum of the registry's HER2-positive
     subtype shares as printed, with the range their rounding allows
     (:func:`sum_of_printed_shares`), compared with the claim read generously
     (:func:`approximate_interval`)."""
@@ -535,15 +369,25 @@ def recompute_claims(evidence: Evidence) -> pd.DataFrame:
     out = []
     for claim_id, row in claims.iterrows():
         value, verdict = evaluate_claim(row, evidence)
-        out.append({"claim_id": claim_id, "computation": row["computation"], "claimed": row["claimed_value"],
-                    "recorded value": row["recomputed_value"], "recomputed value": value,
-                    "recorded verdict": row["verdict"], "recomputed verdict": verdict,
-                    "agrees": (row["recomputed_value"] == value) and (row["verdict"] == verdict)})
+        out.append(
+            {
+                "claim_id": claim_id,
+                "computation": row["computation"],
+                "claimed": row["claimed_value"],
+                "recorded value": row["recomputed_value"],
+                "recomputed value": value,
+                "recorded verdict": row["verdict"],
+                "recomputed verdict": verdict,
+                "agrees": (row["recomputed_value"] == value) and (row["verdict"] == verdict),
+            }
+        )
     return pd.DataFrame(out)
 
 
 # --------------------------------------------------------------------------- data cuts
-def matching_effects(evidence: Evidence, study_id: str, claimed: Sequence[str], endpoint: str | None = None) -> pd.DataFrame:
+def matching_effects(
+    evidence: Evidence, study_id: str, claimed: Sequence[str], endpoint: str | None = None
+) -> pd.DataFrame:
     """Which reported estimates of a study a pair of claimed medians matches.
 
     Every estimate of ``study_id`` (and ``endpoint``) with at least an experimental median is
@@ -557,96 +401,28 @@ def matching_effects(evidence: Evidence, study_id: str, claimed: Sequence[str], 
     rows = rows[rows["median_experimental"].notna()]
     out = []
     for effect_id, row in rows.iterrows():
-        printed = {c: _cell(evidence.effects_printed.loc[effect_id], c) for c in ("median_experimental", "median_control")}
-        checks = [compare_number(c, printed[col], "printed")
-                  for c, col in zip(claimed, ["median_experimental", "median_control"]) if printed[col] is not None]
+        printed = {
+            c: _cell(evidence.effects_printed.loc[effect_id], c) for c in ("median_experimental", "median_control")
+        }
+        checks = [
+            compare_number(c, printed[col], "printed")
+            for c, col in zip(claimed, ["median_experimental", "median_control"])
+            if printed[col] is not None
+        ]
         kind = evidence.sources.loc[row["source_id"], "kind"]
         medians = " vs ".join(printed[c] or "–" for c in ("median_experimental", "median_control"))
-        out.append({"effect_id": effect_id, "endpoint": row["endpoint"],
-                    "population": row["population"] if pd.isna(row["population_detail"])
-                    else f"{row['population']}: {row['population_detail']}",
-                    "analysis": row["analysis"], "assessment": row["assessment"],
-                    "medians": f"{medians} {row['median_unit']}", "source": f"{row['source_id']} ({kind})",
-                    "matches the claim": bool(checks) and all(c.consistent for c in checks)})
+        out.append(
+            {
+                "effect_id": effect_id,
+                "endpoint": row["endpoint"],
+                "population": row["population"]
+                if pd.isna(row["population_detail"])
+                else f"{row['population']}: {row['population_detail']}",
+                "analysis": row["analysis"],
+                "assessment": row["assessment"],
+                "medians": f"{medians} {row['median_unit']}",
+                "source": f"{row['source_id']} ({kind})",
+                "matches the claim": bool(checks) and all(c.consistent for c in checks),
+            }
+        )
     return pd.DataFrame(out)
-
-
-# --------------------------------------------------------------------------- tables
-def _breakable(html_text: str) -> str:
-    """Let long identifiers wrap after underscores in a table cell (``<wbr>``)."""
-    return re.sub(r"_(?=[^<>]*(<|$))", "_<wbr>", html_text)
-
-
-def wrap_ids(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """A copy of ``table`` whose ``columns`` may wrap after underscores when rendered as HTML
-    (long ids such as ``paloma3_pfs_liver_metastases_post_hoc`` otherwise widen a table past
-    the page). Cells must already be HTML-safe: plain ids, escaped text or links."""
-    out = table.copy()
-    for column in columns:
-        out[column] = [v if not isinstance(v, str) else _breakable(v) for v in out[column]]
-    return out
-
-
-def _trace(row: pd.Series, evidence: Evidence) -> str:
-    parts = []
-    if pd.notna(row["study_id"]):
-        study = evidence.studies.loc[row["study_id"]]
-        parts.append(link(study["name"], evidence.sources.loc[study["source_id"], "url"]))
-    for column, table in (("effect_id", evidence.effects), ("fact_id", evidence.drug_facts)):
-        if pd.notna(row[column]):
-            source = evidence.sources.loc[table.loc[row[column], "source_id"]]
-            text = _breakable(link(row[column], source["url"]))
-            parts.append(text + ("" if source["kind"] == "primary" else " (secondary)"))
-    return "<br>".join(parts) if parts else "none found"
-
-
-def _esc(value) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else html.escape(str(value))
-
-
-def claims_table(evidence: Evidence, article: str | None = None, columns: Sequence[str] | None = None,
-                 compact: bool = False) -> pd.DataFrame:
-    """Every claim (or one article's) with its verdict and symbol ("✓ consistent"), claim id,
-    verbatim quote, trace, recomputed value and explanation, ready for :func:`helpers.tables.to_html` (text is
-    HTML-escaped; traces link to the page each number was read from).
-
-    ``compact=True`` merges the columns into four that fit a page: verdict with the claim's id,
-    type (and article when all articles are shown); the quote; the trace with the recomputed
-    value; the explanation.
-    """
-    claims = evidence.claims
-    if article is not None:
-        if article not in ARTICLES:
-            raise KeyError(f"unknown article {article!r} (known: {sorted(ARTICLES)})")
-        claims = claims[claims["article"] == article]
-    table = pd.DataFrame({
-        "verdict": [f"{VERDICT_SYMBOLS[v]} {v}" for v in claims["verdict"]],
-        "claim": [_breakable(html.escape(c)) for c in claims["claim_id"]],
-        "article": [ARTICLES[a] for a in claims["article"]],
-        "what the article says (verbatim)": [f"“{_esc(q)}”" for q in claims["quote"]],
-        "type": claims["claim_type"].to_numpy(),
-        "traced to": [_trace(r, evidence) for _, r in claims.iterrows()],
-        "recomputed": [_esc(v) or "–" for v in claims["recomputed_value"]],
-        "explanation": [_breakable(_esc(e)) for e in claims["explanation"]],
-    })
-    if compact:
-        first = [f"{v}<br>{c}<br>({t})" + ("" if article is not None else f"<br>{a}")
-                 for v, c, t, a in zip(table["verdict"], table["claim"], table["type"], table["article"])]
-        trace = [t if r == "–" else f"{t}<br>recomputed: {r}" for t, r in zip(table["traced to"], table["recomputed"])]
-        table = pd.DataFrame({"verdict, claim (type)": first,
-                              "what the article says (verbatim)": table["what the article says (verbatim)"],
-                              "traced to": trace, "explanation": table["explanation"]})
-    if columns is not None:
-        table = table[list(columns)]
-    return table.reset_index(drop=True)
-
-
-def verdict_counts(claims: pd.DataFrame) -> pd.DataFrame:
-    """Claims per article and verdict (rows: articles; columns: verdicts with their symbols; totals)."""
-    labels = claims["article"].map(ARTICLES)
-    counts = pd.crosstab(labels, claims["verdict"]).reindex(columns=list(VERDICTS), fill_value=0)
-    counts = counts.reindex([a for a in ARTICLES.values() if a in set(labels)])
-    counts.columns = [f"{VERDICT_SYMBOLS[v]} {v}" for v in counts.columns]
-    counts["all claims"] = counts.sum(axis=1)
-    counts.loc["all articles"] = counts.sum(axis=0)
-    return counts.rename_axis("article").reset_index()

@@ -1,11 +1,12 @@
 """Loading and validating the book's data: the one home for every table a chapter reads.
 
-Two kinds of data live here:
-
-- the patient-level teaching data set GBSG2 (:func:`load_gbsg2`), bundled with lifelines;
-- the traced evidence tables in ``data/`` (:func:`load_evidence`): ``sources.csv``,
-  ``studies.csv``, ``effects.csv`` and ``drug_facts.csv``, described by the Frictionless
-  descriptor ``data/datapackage.json``.
+The traced evidence tables in ``data/`` (:func:`load_evidence`): ``sources.csv``,
+``studies.csv``, ``effects.csv`` and ``drug_facts.csv``, described by the Frictionless
+descriptor ``data/datapackage.json``; and the reconstructed patient-level rows of breast-cancer
+trials in ``data/kmdata/`` (:func:`load_reconstructed`, :func:`load_reconstructed_datasets`; from the
+R package kmdata, MIT licence). (The patient-level teaching data set GBSG2 is loaded by
+:func:`helpers.datasets.load_gbsg2`, next to the survival code: this module imports no other
+helper.)
 
 The descriptor is the single statement of the schema (columns, types, allowed values, keys);
 this module reads it and adds the semantic rules a schema cannot express (a confidence
@@ -39,7 +40,8 @@ __all__ = [
     "number_in_quote",
     "grade_certainty",
     "package_markdown",
-    "load_gbsg2",
+    "load_reconstructed",
+    "load_reconstructed_datasets",
 ]
 
 #: Longest quote accepted, in words (the house rule is "about 50").
@@ -69,8 +71,15 @@ class DataValidationError(ValueError):
         set to ``None``.
     """
 
-    def __init__(self, file: str, rule: str, line: int | None = None, row_id: str | None = None,
-                 column: str | None = None, value: object = None):
+    def __init__(
+        self,
+        file: str,
+        rule: str,
+        line: int | None = None,
+        row_id: str | None = None,
+        column: str | None = None,
+        value: object = None,
+    ):
         self.file, self.rule, self.line, self.row_id = file, rule, line, row_id
         self.column, self.value = column, value
         super().__init__(str(self))
@@ -109,8 +118,9 @@ def find_data_dir(start: str | Path | None = None) -> Path:
     for folder in [here, *here.parents]:
         if (folder / "data" / "datapackage.json").is_file():
             return folder / "data"
-    raise FileNotFoundError(f"no data/datapackage.json found in {here} or any parent folder "
-                            "(set BCLM_DATA_DIR to the data folder)")
+    raise FileNotFoundError(
+        f"no data/datapackage.json found in {here} or any parent folder (set BCLM_DATA_DIR to the data folder)"
+    )
 
 
 def load_descriptor(data_dir: str | Path | None = None) -> dict:
@@ -136,8 +146,10 @@ def _number_patterns(raw: str) -> list[str]:
     sci = re.fullmatch(r"(\d+(?:\.\d+)?)e-0*(\d+)", raw, flags=re.I)
     if sci:
         mantissa, exponent = re.escape(sci.group(1)), sci.group(2)
-        return [before + mantissa + r"\s*[×x*]\s*10\s*[–−-]\s*0*" + exponent + after,
-                before + mantissa + r"[eE][–−-]0*" + exponent + after]
+        return [
+            before + mantissa + r"\s*[×x*]\s*10\s*[–−-]\s*0*" + exponent + after,
+            before + mantissa + r"[eE][–−-]0*" + exponent + after,
+        ]
     patterns = [before + re.escape(raw) + after]
     if raw.startswith("0."):
         patterns.append(r"(?<![\d.,])" + re.escape(raw[1:]) + after)  # "p = .003"
@@ -200,8 +212,6 @@ class _Table:
     rows: list  # (line, {column: parsed value or None}, {column: raw string}, file)
 
 
-
-
 def _read_table(data_dir: Path, resource: dict, errors: list) -> _Table | None:
     """Read one resource strictly (all its files, for a multipart resource): file-level
     checks, then every cell against the descriptor."""
@@ -210,7 +220,8 @@ def _read_table(data_dir: Path, resource: dict, errors: list) -> _Table | None:
     key = (resource["schema"].get("primaryKey") or [next(iter(fields))])[0]
     table = _Table(resource["name"], f"data/{paths[0]}", key, fields, bool(resource["schema"].get("primaryKey")), [])
     seen: dict[str, dict[str, tuple[str, int]]] = {
-        c: {} for c, f in fields.items() if f.get("constraints", {}).get("unique")}
+        c: {} for c, f in fields.items() if f.get("constraints", {}).get("unique")
+    }
     readable = 0
     data_lines = 0
     for part in paths:
@@ -221,8 +232,14 @@ def _read_table(data_dir: Path, resource: dict, errors: list) -> _Table | None:
             table.rows.extend(rows[1])
     if readable == len(paths) and not data_lines:
         label = table.file if len(paths) == 1 else f"{resource['name']} ({', '.join(f'data/{p}' for p in paths)})"
-        errors.append(DataValidationError(label, "file has a header but no data rows" if len(paths) == 1
-                                          else "every part is empty: the resource has no data rows"))
+        errors.append(
+            DataValidationError(
+                label,
+                "file has a header but no data rows"
+                if len(paths) == 1
+                else "every part is empty: the resource has no data rows",
+            )
+        )
     return table if readable == len(paths) else None
 
 
@@ -238,7 +255,9 @@ def _read_part(data_dir: Path, part: str, fields: dict, key: str, seen: dict, er
         errors.append(DataValidationError(file, "file is empty (expected a header row and data rows)"))
         return None
     if content.startswith(b"\xef\xbb\xbf"):
-        errors.append(DataValidationError(file, "file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM"))
+        errors.append(
+            DataValidationError(file, "file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM")
+        )
         return None
     try:
         text = content.decode("utf-8")
@@ -247,7 +266,9 @@ def _read_part(data_dir: Path, part: str, fields: dict, key: str, seen: dict, er
         return None
     header_line = text.splitlines()[0]
     if "," not in header_line and (";" in header_line or "\t" in header_line):
-        errors.append(DataValidationError(file, "header is not comma-separated (found ';' or tab): the files are CSV with ','"))
+        errors.append(
+            DataValidationError(file, "header is not comma-separated (found ';' or tab): the files are CSV with ','")
+        )
         return None
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader)
@@ -272,7 +293,9 @@ def _read_part(data_dir: Path, part: str, fields: dict, key: str, seen: dict, er
             errors.append(DataValidationError(file, "blank line inside the table", line=line))
             continue
         if len(raw_row) != len(header):
-            errors.append(DataValidationError(file, f"row has {len(raw_row)} fields, the header has {len(header)}", line=line))
+            errors.append(
+                DataValidationError(file, f"row has {len(raw_row)} fields, the header has {len(header)}", line=line)
+            )
             continue
         raw = dict(zip(header, raw_row))
         row_id = f"{key}={raw.get(key, '')}"
@@ -280,8 +303,16 @@ def _read_part(data_dir: Path, part: str, fields: dict, key: str, seen: dict, er
         for column, field in fields.items():
             value = raw[column]
             if value != value.strip() or "\n" in value or "  " in value:
-                errors.append(DataValidationError(file, "stray whitespace (leading, trailing, doubled or a line break)",
-                                                  line, row_id, column, value))
+                errors.append(
+                    DataValidationError(
+                        file,
+                        "stray whitespace (leading, trailing, doubled or a line break)",
+                        line,
+                        row_id,
+                        column,
+                        value,
+                    )
+                )
                 value = " ".join(value.split())
             if value == "":
                 parsed[column] = None
@@ -302,8 +333,9 @@ def _read_part(data_dir: Path, part: str, fields: dict, key: str, seen: dict, er
                 if value in seen[column]:
                     other_file, other_line = seen[column][value]
                     where = f"line {other_line}" if other_file == file else f"{other_file}, line {other_line}"
-                    errors.append(DataValidationError(file, f"duplicate key: also on {where}",
-                                                      line, row_id, column, value))
+                    errors.append(
+                        DataValidationError(file, f"duplicate key: also on {where}", line, row_id, column, value)
+                    )
                 else:
                     seen[column][value] = (file, line)
         rows.append((line, parsed, raw, file))
@@ -325,9 +357,16 @@ def _check_foreign_keys(tables: dict, descriptor: dict, errors: list) -> None:
             for line, parsed, _, file in table.rows:
                 value = parsed.get(column)
                 if value is not None and value not in keys:
-                    errors.append(DataValidationError(
-                        file, f"unknown {column}: no such row in {target.file}",
-                        line, f"{table.key}={parsed[table.key]}", column, value))
+                    errors.append(
+                        DataValidationError(
+                            file,
+                            f"unknown {column}: no such row in {target.file}",
+                            line,
+                            f"{table.key}={parsed[table.key]}",
+                            column,
+                            value,
+                        )
+                    )
 
 
 def _quote_words(quote: str) -> int:
@@ -339,13 +378,24 @@ def _check_quote(table: _Table, line: int, parsed: dict, raw: dict, columns: lis
     quote = parsed.get("quote") or ""
     row_id = f"{table.key}={parsed[table.key]}"
     if _quote_words(quote) > MAX_QUOTE_WORDS:
-        errors.append(DataValidationError(table.file, f"quote is longer than {MAX_QUOTE_WORDS} words",
-                                          line, row_id, "quote", f"{_quote_words(quote)} words"))
+        errors.append(
+            DataValidationError(
+                table.file,
+                f"quote is longer than {MAX_QUOTE_WORDS} words",
+                line,
+                row_id,
+                "quote",
+                f"{_quote_words(quote)} words",
+            )
+        )
     for column in columns:
         value = raw.get(column, "").strip()
         if value and parsed.get(column) is not None and not number_in_quote(value, quote):
-            errors.append(DataValidationError(table.file, "number does not appear in the row's quote",
-                                              line, row_id, column, value))
+            errors.append(
+                DataValidationError(
+                    table.file, "number does not appear in the row's quote", line, row_id, column, value
+                )
+            )
 
 
 def _check_effects(table: _Table, studies: dict, errors: list) -> None:
@@ -353,9 +403,11 @@ def _check_effects(table: _Table, studies: dict, errors: list) -> None:
     for line, p, raw, _ in table.rows:
         rid = f"effect_id={p['effect_id']}"
 
-        def fail(column, rule, value=None):
-            errors.append(DataValidationError(table.file, rule, line, rid, column,
-                                              raw.get(column) if value is None else value))
+        # The row's line, id and raw values are bound now (the function is called within this iteration).
+        def fail(column, rule, value=None, line=line, rid=rid, raw=raw):
+            errors.append(
+                DataValidationError(table.file, rule, line, rid, column, raw.get(column) if value is None else value)
+            )
 
         hr, lo, hi = p["hr"], p["hr_ci_lower"], p["hr_ci_upper"]
         if hr is not None and hr <= 0:
@@ -366,7 +418,11 @@ def _check_effects(table: _Table, studies: dict, errors: list) -> None:
             if lo > hi:
                 fail("hr_ci_lower", f"lower limit must not exceed upper limit {raw['hr_ci_upper']}")
             elif hr is not None and not lo <= hr <= hi:
-                fail("hr", f"hazard ratio must lie within its confidence interval [{raw['hr_ci_lower']}, {raw['hr_ci_upper']}]")
+                fail(
+                    "hr",
+                    "hazard ratio must lie within its confidence interval "
+                    f"[{raw['hr_ci_lower']}, {raw['hr_ci_upper']}]",
+                )
             if lo <= 0:
                 fail("hr_ci_lower", "confidence limit of a hazard ratio must be greater than 0")
             if p["ci_level"] is None:
@@ -390,10 +446,16 @@ def _check_effects(table: _Table, studies: dict, errors: list) -> None:
             fail("median_unit", "medians need a unit (months or weeks)")
         if not has_median and p["median_unit"] is not None:
             fail("median_unit", "median_unit is set but there is no median")
-        if (hr is not None or has_median) and p["endpoint"] is not None \
-                and p["endpoint"] not in TIME_TO_EVENT_ENDPOINTS:
-            fail("endpoint", f"hazard ratios and medians belong to time-to-event endpoints {sorted(TIME_TO_EVENT_ENDPOINTS)}",
-                 p["endpoint"])
+        if (
+            (hr is not None or has_median)
+            and p["endpoint"] is not None
+            and p["endpoint"] not in TIME_TO_EVENT_ENDPOINTS
+        ):
+            fail(
+                "endpoint",
+                f"hazard ratios and medians belong to time-to-event endpoints {sorted(TIME_TO_EVENT_ENDPOINTS)}",
+                p["endpoint"],
+            )
         if p["arm_control"] is None:
             for column in ("n_control", "events_control", "median_control", "percent_control", "hr"):
                 if p[column] is not None:
@@ -402,55 +464,188 @@ def _check_effects(table: _Table, studies: dict, errors: list) -> None:
         if study is not None and study["n_total"] is not None:
             n_e, n_c = p["n_experimental"] or 0, p["n_control"] or 0
             if n_e + n_c > study["n_total"]:
-                fail("n_experimental", f"arm sizes add up to {n_e + n_c}, more than the study's n_total "
-                                       f"{study['n_total']} (data/studies.csv)")
+                fail(
+                    "n_experimental",
+                    f"arm sizes add up to {n_e + n_c}, more than the study's n_total "
+                    f"{study['n_total']} (data/studies.csv)",
+                )
         if p["p_sided"] is not None:
             words = {1: ("one-sided", "1-sided", "one sided"), 2: ("two-sided", "2-sided", "two sided")}[p["p_sided"]]
             if not any(w in (p["quote"] or "").lower() for w in words):
                 fail("p_sided", f"the quote must say the p-value is {words[0]}")
+        definition = p.get("population_definition")
+        if definition is not None and definition not in (p["quote"] or "") and definition not in (p["note"] or ""):
+            fail("population_definition", "the definition must appear verbatim in the row's quote or note")
         checked = [c for c in numeric if c not in ("p_sided", "ci_level")]
         if p["ci_level"] is not None and p["ci_level"] != 95:
             checked.append("ci_level")  # 95% is the convention; any other level must be quoted
         _check_quote(table, line, p, raw, checked, errors)
 
 
+#: Counts in ``studies.csv`` that must appear in the row's quote.
+_STUDY_NUMBERS = ["n_total", "n_group_experimental", "n_group_control", "n_screened", "follow_up_months"]
+
+
 def _check_studies(table: _Table, errors: list) -> None:
+    short_names: dict[tuple, int] = {}
     for line, p, raw, _ in table.rows:
-        _check_quote(table, line, p, raw, ["n_total"], errors)
+        _check_quote(table, line, p, raw, [c for c in _STUDY_NUMBERS if c in table.fields], errors)
+        if p.get("short_name") is not None:
+            key = (p["chapter"], p["short_name"])
+            if key in short_names:
+                errors.append(
+                    DataValidationError(
+                        table.file,
+                        f"short_name already used in chapter {p['chapter']} on line {short_names[key]}",
+                        line,
+                        f"study_id={p['study_id']}",
+                        "short_name",
+                        raw["short_name"],
+                    )
+                )
+            short_names.setdefault(key, line)
         if p["phase"] is not None:
             quote = f"{p['quote'] or ''} {p['design_quote'] or ''}".lower()
             quote = quote.replace("\u2010", "-").replace("\u2011", "-")
             if not any(re.search(re.escape(w) + r"(?![a-z0-9])", quote) for w in _PHASE_WORDS[p["phase"]]):
-                errors.append(DataValidationError(table.file, "the phase must be stated in the row's quote or design_quote",
-                                                  line, f"study_id={p['study_id']}", "phase", raw["phase"]))
+                errors.append(
+                    DataValidationError(
+                        table.file,
+                        "the phase must be stated in the row's quote or design_quote",
+                        line,
+                        f"study_id={p['study_id']}",
+                        "phase",
+                        raw["phase"],
+                    )
+                )
 
 
 def _check_drug_facts(table: _Table, errors: list) -> None:
     for line, p, raw, _ in table.rows:
         if p["value"] and p["quote"] and p["value"].lower() not in p["quote"].lower():
-            errors.append(DataValidationError(table.file, "value does not appear in the row's quote",
-                                              line, f"fact_id={p['fact_id']}", "value", raw["value"]))
+            errors.append(
+                DataValidationError(
+                    table.file,
+                    "value does not appear in the row's quote",
+                    line,
+                    f"fact_id={p['fact_id']}",
+                    "value",
+                    raw["value"],
+                )
+            )
         if p["quote"] and _quote_words(p["quote"]) > MAX_QUOTE_WORDS:
-            errors.append(DataValidationError(table.file, f"quote is longer than {MAX_QUOTE_WORDS} words",
-                                              line, f"fact_id={p['fact_id']}", "quote", raw["quote"]))
+            errors.append(
+                DataValidationError(
+                    table.file,
+                    f"quote is longer than {MAX_QUOTE_WORDS} words",
+                    line,
+                    f"fact_id={p['fact_id']}",
+                    "quote",
+                    raw["quote"],
+                )
+            )
+
+
+#: The six kinds of liver fact every drug has in ``liver_facts.csv`` (found or not found).
+LIVER_FACT_KINDS = (
+    "hepatotoxicity_warning",
+    "liver_monitoring",
+    "hepatic_impairment_mild",
+    "hepatic_impairment_moderate",
+    "hepatic_impairment_severe",
+    "trial_liver_eligibility",
+)
+
+
+def _check_liver_facts(table: _Table, drug_facts: _Table | None, errors: list) -> None:
+    """Found rows are traced (value, source and quote; the value in the quote); not-found rows hold
+    no value, source or quote but a note saying what was searched; no drug-and-kind cell is both found
+    and not found; every drug (of this table and of ``drug_facts.csv``) has all six kinds."""
+    status_of: dict[tuple, tuple[str, int]] = {}
+    kinds: dict[str, set] = {}
+    for line, p, raw, file in table.rows:
+        rid = f"fact_id={p['fact_id']}"
+
+        def fail(column, rule, line=line, rid=rid, raw=raw, file=file):
+            errors.append(DataValidationError(file, rule, line, rid, column, raw[column]))
+
+        if p["status"] == "found":
+            for column in ("value", "source_id", "quote"):
+                if p[column] is None:
+                    fail(column, "a found fact needs a value, a source_id and a quote")
+            if p["value"] and p["quote"] and p["value"].lower() not in p["quote"].lower():
+                fail("value", "value does not appear in the row's quote")
+            if p["quote"] and _quote_words(p["quote"]) > MAX_QUOTE_WORDS:
+                fail("quote", f"quote is longer than {MAX_QUOTE_WORDS} words")
+        elif p["status"] == "not_found":
+            for column in ("value", "source_id", "quote"):
+                if p[column] is not None:
+                    fail(column, "a fact not found has no value, source_id or quote")
+            if p["note"] is None:
+                fail("note", "a fact not found needs a note saying what was searched")
+        if None in (p["drug"], p["fact"], p["status"]):
+            continue
+        kinds.setdefault(p["drug"], set()).add(p["fact"])
+        key = (p["drug"], p["fact"])
+        if key in status_of and status_of[key][0] != p["status"]:
+            fail(
+                "status",
+                f"this drug and fact is {status_of[key][0]} on line {status_of[key][1]}: "
+                "a fact is either found or not found",
+            )
+        status_of.setdefault(key, (p["status"], line))
+    drugs = dict.fromkeys(kinds)
+    if drug_facts is not None:
+        drugs.update(dict.fromkeys(p["drug"] for _, p, _, _ in drug_facts.rows if p["drug"] is not None))
+    for drug in drugs:
+        missing = [k for k in LIVER_FACT_KINDS if k not in kinds.get(drug, set())]
+        if missing:
+            errors.append(
+                DataValidationError(table.file, f"drug {drug!r} has no row (found or not_found) for {missing}")
+            )
 
 
 def _check_sources(table: _Table, errors: list) -> None:
     today = date.today()
     for line, p, raw, _ in table.rows:
         if p["accessed"] is not None and p["accessed"] > today:
-            errors.append(DataValidationError(table.file, "access date lies in the future",
-                                              line, f"source_id={p['source_id']}", "accessed", raw["accessed"]))
+            errors.append(
+                DataValidationError(
+                    table.file,
+                    "access date lies in the future",
+                    line,
+                    f"source_id={p['source_id']}",
+                    "accessed",
+                    raw["accessed"],
+                )
+            )
 
 
 _ROB_VOCABULARY = {
-    "RoB 2": ({"randomisation process", "deviations from intended interventions", "missing outcome data",
-               "measurement of the outcome", "selection of the reported result", "overall"},
-              {"low", "some_concerns", "high"}),
-    "ROBINS-I": ({"confounding", "selection of participants", "classification of interventions",
-                  "deviations from intended interventions", "missing data", "measurement of outcomes",
-                  "selection of the reported result", "overall"},
-                 {"low", "moderate", "serious", "critical", "no_information"}),
+    "RoB 2": (
+        {
+            "randomisation process",
+            "deviations from intended interventions",
+            "missing outcome data",
+            "measurement of the outcome",
+            "selection of the reported result",
+            "overall",
+        },
+        {"low", "some_concerns", "high"},
+    ),
+    "ROBINS-I": (
+        {
+            "confounding",
+            "selection of participants",
+            "classification of interventions",
+            "deviations from intended interventions",
+            "missing data",
+            "measurement of outcomes",
+            "selection of the reported result",
+            "overall",
+        },
+        {"low", "moderate", "serious", "critical", "no_information"},
+    ),
 }
 _GRADE_LEVELS = ["very_low", "low", "moderate", "high"]
 _DOWNGRADE = {"not_serious": 0, "serious": 1, "very_serious": 2, "not_applicable": 0, "undetected": 0}
@@ -472,24 +667,55 @@ def _check_risk_of_bias(table: _Table, studies: dict, effects: dict, errors: lis
             continue
         domains, judgements = _ROB_VOCABULARY[p["tool"]]
         if p["domain"] is not None and p["domain"] not in domains:
-            errors.append(DataValidationError(file, f"not a {p['tool']} domain (allowed: {sorted(domains)})",
-                                              line, rid, "domain", raw["domain"]))
+            errors.append(
+                DataValidationError(
+                    file, f"not a {p['tool']} domain (allowed: {sorted(domains)})", line, rid, "domain", raw["domain"]
+                )
+            )
         if p["judgement"] is not None and p["judgement"] not in judgements:
-            errors.append(DataValidationError(file, f"not a {p['tool']} judgement (allowed: {sorted(judgements)})",
-                                              line, rid, "judgement", raw["judgement"]))
+            errors.append(
+                DataValidationError(
+                    file,
+                    f"not a {p['tool']} judgement (allowed: {sorted(judgements)})",
+                    line,
+                    rid,
+                    "judgement",
+                    raw["judgement"],
+                )
+            )
         design = (studies.get(p["study_id"]) or {}).get("design")
         expected = "RoB 2" if design == "rct" else "ROBINS-I"
         if design is not None and design not in ("meta_analysis", "registry_analysis") and p["tool"] != expected:
-            errors.append(DataValidationError(file, f"a {design} study is judged with {expected}",
-                                              line, rid, "tool", raw["tool"]))
-        if p["effect_id"] is not None and p["effect_id"] in effects \
-                and effects[p["effect_id"]]["study_id"] != p["study_id"]:
-            errors.append(DataValidationError(file, f"effect belongs to study {effects[p['effect_id']]['study_id']}",
-                                              line, rid, "effect_id", raw["effect_id"]))
+            errors.append(
+                DataValidationError(file, f"a {design} study is judged with {expected}", line, rid, "tool", raw["tool"])
+            )
+        if (
+            p["effect_id"] is not None
+            and p["effect_id"] in effects
+            and effects[p["effect_id"]]["study_id"] != p["study_id"]
+        ):
+            errors.append(
+                DataValidationError(
+                    file,
+                    f"effect belongs to study {effects[p['effect_id']]['study_id']}",
+                    line,
+                    rid,
+                    "effect_id",
+                    raw["effect_id"],
+                )
+            )
         key = (p["study_id"], p["effect_id"], p["tool"], p["domain"])
         if key in seen:
-            errors.append(DataValidationError(file, f"this study, result and domain is already judged on line {seen[key]}",
-                                              line, rid, "domain", raw["domain"]))
+            errors.append(
+                DataValidationError(
+                    file,
+                    f"this study, result and domain is already judged on line {seen[key]}",
+                    line,
+                    rid,
+                    "domain",
+                    raw["domain"],
+                )
+            )
         seen[key] = line
 
 
@@ -498,16 +724,145 @@ def _check_certainty(table: _Table, effects: dict, errors: list) -> None:
         rid = f"comparison_id={p['comparison_id']}"
         for effect_id in (p["effect_ids"] or "").split(";"):
             if effect_id.strip() != effect_id or (effect_id and effect_id not in effects):
-                errors.append(DataValidationError(file, "unknown effect_id (no such row in data/effects.csv)",
-                                                  line, rid, "effect_ids", effect_id))
+                errors.append(
+                    DataValidationError(
+                        file, "unknown effect_id (no such row in data/effects.csv)", line, rid, "effect_ids", effect_id
+                    )
+                )
         domains = [p[c] for c in ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")]
         if None in domains or None in (p["starting_level"], p["upgrade"], p["certainty"]):
             continue
         expected = grade_certainty(p["starting_level"], domains, p["upgrade"])
         if p["certainty"] != expected:
-            errors.append(DataValidationError(file, f"certainty must be {expected!r}: starting level {p['starting_level']}, "
-                                                    f"downgrades {domains}, upgrade {p['upgrade']}",
-                                              line, rid, "certainty", raw["certainty"]))
+            errors.append(
+                DataValidationError(
+                    file,
+                    f"certainty must be {expected!r}: starting level {p['starting_level']}, "
+                    f"downgrades {domains}, upgrade {p['upgrade']}",
+                    line,
+                    rid,
+                    "certainty",
+                    raw["certainty"],
+                )
+            )
+
+
+def _check_estimate_choice(table: _Table, studies: dict, effects: dict, errors: list) -> None:
+    """One estimate per study, comparison and data-cut rule, from the chapter's own studies; every
+    rule of a comparison covers the same studies (a rule only changes which cut is used)."""
+    seen: dict[tuple, int] = {}
+    covered: dict[tuple, dict] = {}
+    for line, p, raw, file in table.rows:
+        rid = f"comparison={p['comparison']}"
+        effect = effects.get(p["effect_id"])
+        if effect is None or None in (p["chapter"], p["comparison"], p["data_cut"]):
+            continue
+        study = effect["study_id"]
+        if study not in studies:
+            continue  # reported once, by the foreign key of effects.csv
+        chapter = studies[study]["chapter"]
+        if chapter != p["chapter"]:
+            errors.append(
+                DataValidationError(
+                    file,
+                    f"effect belongs to a study of chapter {chapter}, not {p['chapter']}",
+                    line,
+                    rid,
+                    "effect_id",
+                    raw["effect_id"],
+                )
+            )
+        key = (p["chapter"], p["comparison"], p["data_cut"], study)
+        if key in seen:
+            errors.append(
+                DataValidationError(
+                    file,
+                    f"study {study} already has an estimate for this comparison and data_cut on line {seen[key]}",
+                    line,
+                    rid,
+                    "effect_id",
+                    raw["effect_id"],
+                )
+            )
+        seen.setdefault(key, line)
+        rules = covered.setdefault((p["chapter"], p["comparison"]), {})
+        rules.setdefault(p["data_cut"], (set(), file, line))[0].add(study)
+    for (_, comparison), rules in covered.items():
+        first_rule, (first, _, _) = next(iter(rules.items()))
+        for rule, (studies_of_rule, file, line) in rules.items():
+            if studies_of_rule != first:
+                errors.append(
+                    DataValidationError(
+                        file,
+                        f"data_cut {rule!r} covers studies {sorted(studies_of_rule)}, {first_rule!r} covers "
+                        f"{sorted(first)}: every rule of a comparison uses the same studies",
+                        line,
+                        f"comparison={comparison}",
+                        "data_cut",
+                        rule,
+                    )
+                )
+
+
+def _check_therapy_class(table: _Table, studies: dict, effects: dict, errors: list) -> None:
+    """Every estimate of the local-therapies chapter is classified, and only those."""
+
+    def chapter_of(effect_id):
+        return (studies.get((effects.get(effect_id) or {}).get("study_id")) or {}).get("chapter")
+
+    classified = set()
+    for line, p, raw, file in table.rows:
+        classified.add(p["effect_id"])
+        if chapter_of(p["effect_id"]) not in (None, "local_therapies"):
+            errors.append(
+                DataValidationError(
+                    file,
+                    "only estimates of chapter local_therapies are classified",
+                    line,
+                    f"effect_id={p['effect_id']}",
+                    "effect_id",
+                    raw["effect_id"],
+                )
+            )
+    for effect_id in sorted(e for e in effects if chapter_of(e) == "local_therapies" and e not in classified):
+        errors.append(
+            DataValidationError(table.file, f"estimate {effect_id} of chapter local_therapies has no therapy class")
+        )
+
+
+def _check_alternative_readings(table: _Table, effects: dict, errors: list) -> None:
+    """Every number of a reading appears in its estimate's quote; the interval contains the HR."""
+    for line, p, raw, file in table.rows:
+        rid = f"effect_id={p['effect_id']}"
+        quote = (effects.get(p["effect_id"]) or {}).get("quote")
+        if quote is None:
+            continue
+        for column in ("hr", "hr_ci_lower", "hr_ci_upper"):
+            if p[column] is not None and not number_in_quote(raw[column], quote):
+                errors.append(
+                    DataValidationError(
+                        file,
+                        "number does not appear in the estimate's quote (data/effects.csv)",
+                        line,
+                        rid,
+                        column,
+                        raw[column],
+                    )
+                )
+        if None not in (p["hr"], p["hr_ci_lower"], p["hr_ci_upper"]) and not float(p["hr_ci_lower"]) <= float(
+            p["hr"]
+        ) <= float(p["hr_ci_upper"]):
+            errors.append(
+                DataValidationError(
+                    file,
+                    f"hazard ratio must lie within its confidence interval "
+                    f"[{raw['hr_ci_lower']}, {raw['hr_ci_upper']}]",
+                    line,
+                    rid,
+                    "hr",
+                    raw["hr"],
+                )
+            )
 
 
 def _check_claims(table: _Table, effects: dict, errors: list) -> None:
@@ -517,15 +872,120 @@ def _check_claims(table: _Table, effects: dict, errors: list) -> None:
         if p["claim_type"] == "number":
             for number in re.findall(r"\.?\d+(?:[.,]\d+)*", value):
                 if not number_in_quote(number.replace(",", ""), p["quote"] or ""):
-                    errors.append(DataValidationError(file, "number does not appear in the claim's quote",
-                                                      line, rid, "claimed_value", raw["claimed_value"]))
-        if p["effect_id"] is not None and p["study_id"] is not None and p["effect_id"] in effects \
-                and effects[p["effect_id"]]["study_id"] != p["study_id"]:
-            errors.append(DataValidationError(file, f"effect belongs to study {effects[p['effect_id']]['study_id']}",
-                                              line, rid, "effect_id", raw["effect_id"]))
+                    errors.append(
+                        DataValidationError(
+                            file,
+                            "number does not appear in the claim's quote",
+                            line,
+                            rid,
+                            "claimed_value",
+                            raw["claimed_value"],
+                        )
+                    )
+        if (
+            p["effect_id"] is not None
+            and p["study_id"] is not None
+            and p["effect_id"] in effects
+            and effects[p["effect_id"]]["study_id"] != p["study_id"]
+        ):
+            errors.append(
+                DataValidationError(
+                    file,
+                    f"effect belongs to study {effects[p['effect_id']]['study_id']}",
+                    line,
+                    rid,
+                    "effect_id",
+                    raw["effect_id"],
+                )
+            )
         if p["verdict"] == "unverifiable" and p["effect_id"] is not None:
-            errors.append(DataValidationError(file, "an unverifiable claim cannot trace to an estimate",
-                                              line, rid, "verdict", raw["verdict"]))
+            errors.append(
+                DataValidationError(
+                    file, "an unverifiable claim cannot trace to an estimate", line, rid, "verdict", raw["verdict"]
+                )
+            )
+
+
+#: The key of the reconstructed patient-level data sets, and their rows (one file per data set).
+RECONSTRUCTED_KEY, RECONSTRUCTED_ROWS = "reconstructed_datasets", "reconstructed_rows"
+
+
+def _reconstructed_dataset_of(path: str) -> str:
+    """``kmdata/PALOMA3_1A.csv`` -> ``PALOMA3_1A``: a rows file is named after its data set."""
+    return Path(path).stem
+
+
+def _check_reconstructed(tables: dict, descriptor: dict, studies: dict, effects: dict, errors: list) -> None:
+    """The key of the reconstructed data sets against the evidence, and every row against its key.
+
+    Key: the effect belongs to the row's study, has the row's endpoint and a hazard ratio to compare
+    with; the two arm labels differ; the quality score does not exceed its maximum; the data set has a
+    file in the rows resource. Rows: every file has a key row, every ``arm`` is one of its data set's
+    two arms, and both arms have rows. (``time >= 0`` finite and ``event`` in {0, 1} are schema rules.)
+    """
+    key = tables.get(RECONSTRUCTED_KEY)
+    if key is None:
+        return
+    resource = next(r for r in descriptor["resources"] if r["name"] == RECONSTRUCTED_ROWS)
+    paths = resource["path"] if isinstance(resource["path"], list) else [resource["path"]]
+    files = {_reconstructed_dataset_of(p): f"data/{p}" for p in paths}
+    printed_hr = {p["effect_id"]: raw["hr"] for _, p, raw, _ in tables["effects"].rows} if "effects" in tables else {}
+    arms = {}
+    for line, p, raw, file in key.rows:
+        rid = f"dataset={p['dataset']}"
+
+        def fail(column, rule, file=file, line=line, rid=rid, raw=raw):
+            errors.append(DataValidationError(file, rule, line, rid, column, raw[column]))
+
+        effect = effects.get(p["effect_id"])
+        if effect is not None:
+            if p["study_id"] is not None and effect["study_id"] in studies and effect["study_id"] != p["study_id"]:
+                fail("effect_id", f"effect belongs to study {effect['study_id']}, not {p['study_id']}")
+            # (an effect with a hazard ratio but no time-to-event endpoint is reported once, by effects.csv)
+            if (
+                p["endpoint"] is not None
+                and effect["endpoint"] in TIME_TO_EVENT_ENDPOINTS
+                and effect["endpoint"] != p["endpoint"]
+            ):
+                fail("endpoint", f"must equal the endpoint of effect {p['effect_id']} ({effect['endpoint']})")
+            if not printed_hr.get(p["effect_id"], "x").strip():  # an invalid hr is reported once, by effects.csv
+                fail("effect_id", "the effect has no hazard ratio to compare the rows with")
+        if p["arm_experimental"] is not None and p["arm_experimental"] == p["arm_control"]:
+            fail("arm_control", "must differ from arm_experimental")
+        if None not in (p["quality_score"], p["quality_max"]) and p["quality_score"] > p["quality_max"]:
+            fail("quality_score", f"must not exceed quality_max {p['quality_max']}")
+        if p["dataset"] is not None and p["dataset"] not in files:
+            fail("dataset", f"no file kmdata/{p['dataset']}.csv in resource {RECONSTRUCTED_ROWS} of datapackage.json")
+        if p["dataset"] is not None:
+            arms[p["dataset"]] = (p["arm_experimental"], p["arm_control"])
+    for dataset, file in files.items():
+        if dataset not in arms:
+            errors.append(DataValidationError(file, f"data set {dataset} has no row in {key.file}"))
+    rows = tables.get(RECONSTRUCTED_ROWS)
+    if rows is None:
+        return
+    seen: dict[str, set] = {}
+    for line, p, raw, file in rows.rows:
+        dataset = _reconstructed_dataset_of(file)
+        allowed = arms.get(dataset)
+        if allowed is None or p["arm"] is None:
+            continue
+        if p["arm"] not in allowed:
+            errors.append(
+                DataValidationError(
+                    file,
+                    f"must be one of the data set's arms {list(allowed)} ({key.file})",
+                    line,
+                    None,
+                    "arm",
+                    raw["arm"],
+                )
+            )
+        seen.setdefault(file, set()).add(p["arm"])
+    for dataset, file in files.items():
+        for arm in arms.get(dataset, ()):
+            if arm is not None and file in seen and arm not in seen[file]:
+                errors.append(DataValidationError(file, f"no rows for arm {arm!r} of data set {dataset} ({key.file})"))
 
 
 # --------------------------------------------------------------------------- public API
@@ -548,6 +1008,10 @@ def _read_all(data_dir: Path) -> tuple[dict, list]:
         _check_effects(tables["effects"], studies, errors)
     if "drug_facts" in tables:
         _check_drug_facts(tables["drug_facts"], errors)
+    if "liver_facts" in tables:
+        _check_liver_facts(tables["liver_facts"], tables.get("drug_facts"), errors)
+    if "context_facts" in tables:
+        _check_drug_facts(tables["context_facts"], errors)  # the same rules: value in quote, quote length
     effects = {p["effect_id"]: p for _, p, _, _ in tables["effects"].rows} if "effects" in tables else {}
     if "risk_of_bias" in tables:
         _check_risk_of_bias(tables["risk_of_bias"], studies, effects, errors)
@@ -555,6 +1019,13 @@ def _read_all(data_dir: Path) -> tuple[dict, list]:
         _check_certainty(tables["certainty"], effects, errors)
     if "claims" in tables:
         _check_claims(tables["claims"], effects, errors)
+    if "estimate_choice" in tables:
+        _check_estimate_choice(tables["estimate_choice"], studies, effects, errors)
+    if "therapy_class" in tables:
+        _check_therapy_class(tables["therapy_class"], studies, effects, errors)
+    if "alternative_readings" in tables:
+        _check_alternative_readings(tables["alternative_readings"], effects, errors)
+    _check_reconstructed(tables, descriptor, studies, effects, errors)
     errors.sort(key=lambda e: (e.file, e.line or 0, e.column or ""))
     return tables, errors
 
@@ -586,6 +1057,21 @@ class Evidence:
     risk_of_bias: pd.DataFrame
     certainty: pd.DataFrame
     claims: pd.DataFrame
+    #: The audited articles with their short labels (``data/articles.csv``), in the book's order.
+    articles: pd.DataFrame
+    #: Which estimate each chapter uses per comparison and data-cut rule, with the reason
+    #: (``data/appraisal/estimate_choice_<chapter>.csv``).
+    estimate_choice: pd.DataFrame
+    #: The local therapy and time zero of each estimate of the local-therapies chapter
+    #: (``data/appraisal/local_therapy_classes.csv``).
+    therapy_class: pd.DataFrame
+    #: Other hazard ratios with intervals that an estimate's quote holds, as printed
+    #: (``data/appraisal/alternative_readings.csv``).
+    alternative_readings: pd.DataFrame
+    #: Six kinds of liver fact per drug, each found (traced) or not found (``data/liver_facts.csv``).
+    liver_facts: pd.DataFrame
+    #: Definitions, frequencies and design facts stated in words (``data/context_facts.csv``).
+    context_facts: pd.DataFrame
 
 
 _PANDAS_TYPES = {"integer": "Int64", "number": "float64", "string": "string", "date": "datetime64[ns]"}
@@ -596,8 +1082,9 @@ def _to_frame(table: _Table) -> pd.DataFrame:
     for column, field in table.fields.items():
         dtype = _PANDAS_TYPES[field["type"]]
         if field["type"] == "number":
-            frame[column] = pd.to_numeric(frame[column].astype(object).where(frame[column].notna(), None),
-                                          errors="raise").astype(dtype)
+            frame[column] = pd.to_numeric(
+                frame[column].astype(object).where(frame[column].notna(), None), errors="raise"
+            ).astype(dtype)
         elif field["type"] == "date":
             frame[column] = pd.to_datetime(frame[column])
         else:
@@ -620,10 +1107,79 @@ def load_evidence(data_dir: str | Path | None = None) -> Evidence:
     frames = [_to_frame(tables[name]) for name in ("sources", "studies", "effects", "drug_facts")]
     effects = tables["effects"]
     numeric = [c for c, f in effects.fields.items() if f["type"] == "number"]
-    printed = pd.DataFrame([{c: raw[c] for c in numeric} for _, _, raw, _ in effects.rows],
-                           index=frames[2].index, dtype="string")
-    return Evidence(*frames, effects_printed=printed,
-                    **{name: _to_frame(tables[name]) for name in ("risk_of_bias", "certainty", "claims")})
+    printed = pd.DataFrame(
+        [{c: raw[c] for c in numeric} for _, _, raw, _ in effects.rows], index=frames[2].index, dtype="string"
+    )
+    return Evidence(
+        *frames,
+        effects_printed=printed,
+        **{
+            name: _to_frame(tables[name])
+            for name in (
+                "risk_of_bias",
+                "certainty",
+                "claims",
+                "articles",
+                "estimate_choice",
+                "therapy_class",
+                "alternative_readings",
+                "liver_facts",
+                "context_facts",
+            )
+        },
+    )
+
+
+def _load_valid(data_dir: str | Path | None) -> dict:
+    data_dir = Path(data_dir) if data_dir is not None else find_data_dir()
+    tables, errors = _read_all(data_dir)
+    if errors:
+        raise DataValidationErrors(errors)
+    return tables
+
+
+def load_reconstructed_datasets(data_dir: str | Path | None = None) -> pd.DataFrame:
+    """The key of the reconstructed patient-level data sets (``data/kmdata/datasets.csv``), indexed by
+    ``dataset``: study, published estimate (``effect_id``), kmdata arm labels, quality score and
+    whether the recomputed hazard ratio reproduces the published one.
+
+    The rows are Guyot reconstructions of published Kaplan-Meier curves from the R package kmdata
+    1.0.1 (MIT licence; Fell et al., Database 2021, baab037), not the trials' own data.
+
+    Raises
+    ------
+    DataValidationErrors
+        If any rule of the data package is broken.
+    """
+    return _to_frame(_load_valid(data_dir)[RECONSTRUCTED_KEY])
+
+
+def load_reconstructed(dataset: str, data_dir: str | Path | None = None) -> pd.DataFrame:
+    """The reconstructed patient-level rows of one data set (``data/kmdata/<dataset>.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``time`` (months, float), ``event`` (1 = event, 0 = censored) and ``arm`` (the
+        kmdata label; see :func:`load_reconstructed_datasets` for which arm is experimental), in
+        file order.
+
+    Raises
+    ------
+    DataValidationErrors
+        If any rule of the data package is broken.
+    KeyError
+        If ``dataset`` is not a row of ``data/kmdata/datasets.csv``.
+    """
+    tables = _load_valid(data_dir)
+    known = [p["dataset"] for _, p, _, _ in tables[RECONSTRUCTED_KEY].rows]
+    if dataset not in known:
+        raise KeyError(f"dataset={dataset!r}: not a data set of data/kmdata/datasets.csv (known: {known})")
+    rows = tables[RECONSTRUCTED_ROWS]
+    frame = pd.DataFrame(
+        [p for _, p, _, file in rows.rows if _reconstructed_dataset_of(file) == dataset], columns=list(rows.fields)
+    )
+    return frame.astype({"time": "float64", "event": "int64", "arm": "string"})
 
 
 def package_markdown(descriptor: dict) -> str:
@@ -632,29 +1188,44 @@ def package_markdown(descriptor: dict) -> str:
     Regenerate with ``python -m helpers.validate --write-readme``; a test checks that the
     committed file equals this text.
     """
-    out = [f"# {descriptor['title']}", "",
-           "<!-- Generated from datapackage.json by `python -m helpers.validate --write-readme`; do not edit. -->",
-           "", descriptor["description"], "",
-           f"Licence: {descriptor['licenses'][0]['title']} ({descriptor['licenses'][0]['name']}). "
-           "Quotations remain the work of their authors and are reproduced briefly, with attribution.",
-           "", "The tables are a [Frictionless Data Package](https://specs.frictionlessdata.io/) "
-           "(`datapackage.json`): any tool that reads that standard can load and check them without this "
-           "project's code. Within the project, `python -m helpers.validate` checks them (schema, "
-           "semantics and provenance) and names the file, line, row, column and rule of every failure.", ""]
+    out = [
+        f"# {descriptor['title']}",
+        "",
+        "<!-- Generated from datapackage.json by `python -m helpers.validate --write-readme`; do not edit. -->",
+        "",
+        descriptor["description"],
+        "",
+        f"Licence: {descriptor['licenses'][0]['title']} ({descriptor['licenses'][0]['name']}). "
+        "Quotations remain the work of their authors and are reproduced briefly, with attribution.",
+        "",
+        "The tables are a [Frictionless Data Package](https://specs.frictionlessdata.io/) "
+        "(`datapackage.json`): any tool that reads that standard can load and check them without this "
+        "project's code. Within the project, `python -m helpers.validate` checks them (schema, "
+        "semantics and provenance) and names the file, line, row, column and rule of every failure.",
+        "",
+    ]
     for resource in descriptor["resources"]:
         schema = resource["schema"]
         paths = resource["path"] if isinstance(resource["path"], list) else [resource["path"]]
-        out += [f"## `{paths[0] if len(paths) == 1 else resource['name']}`: {resource['title']}", "",
-                resource["description"], ""]
+        out += [
+            f"## `{paths[0] if len(paths) == 1 else resource['name']}`: {resource['title']}",
+            "",
+            resource["description"],
+            "",
+        ]
         if len(paths) > 1:
             out.append("Files: " + ", ".join(f"`{p}`" for p in paths) + ".")
         if schema.get("primaryKey"):
             out.append(f"Primary key: `{', '.join(schema['primaryKey'])}`.")
         for fk in schema.get("foreignKeys", []):
-            out.append(f"Foreign key: `{fk['fields'][0]}` → `{fk['reference']['resource']}."
-                       f"{fk['reference']['fields'][0]}`.")
-        out += ["", "| column | type | required | allowed values / range | description |",
-                "| --- | --- | --- | --- | --- |"]
+            out.append(
+                f"Foreign key: `{fk['fields'][0]}` → `{fk['reference']['resource']}.{fk['reference']['fields'][0]}`."
+            )
+        out += [
+            "",
+            "| column | type | required | allowed values / range | description |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for field in schema["fields"]:
             cons = field.get("constraints", {})
             allowed = []
@@ -668,43 +1239,38 @@ def package_markdown(descriptor: dict) -> str:
                 allowed.append(f"pattern `{cons['pattern']}`")
             if cons.get("unique"):
                 allowed.append("unique")
-            out.append(f"| `{field['name']}` | {field['type']} | {'yes' if cons.get('required') else ''} | "
-                       f"{'; '.join(allowed)} | {field['description']} |")
+            out.append(
+                f"| `{field['name']}` | {field['type']} | {'yes' if cons.get('required') else ''} | "
+                f"{'; '.join(allowed)} | {field['description']} |"
+            )
         out.append("")
-    out += ["## Provenance rules (checked by `python -m helpers.validate`)", "",
-            "- Every number in a row of `effects.csv` appears, as printed, in that row's `quote` "
-            "(a missing leading zero, thousands separators and scientific notation are allowed); a "
-            "`ci_level` other than 95 must be quoted too.",
-            "- `studies.csv`: `n_total` appears in `quote`; the `phase` appears in `quote` or `design_quote`.",
-            "- `drug_facts.csv`: `value` appears in `quote`.",
-            f"- Quotes are at most {MAX_QUOTE_WORDS} words, copied from the page at the source's `url`.",
-            "- An empty cell means not reported or not found. No cell is derived by arithmetic from "
-            "others: recomputation belongs to the chapters.", ""]
+    out += [
+        "## Provenance rules (checked by `python -m helpers.validate`)",
+        "",
+        "- `effects.csv`: a `population_definition` appears verbatim in the row's `quote` or `note`.",
+        "- Every number in a row of `effects.csv` appears, as printed, in that row's `quote` "
+        "(a missing leading zero, thousands separators and scientific notation are allowed); a "
+        "`ci_level` other than 95 must be quoted too.",
+        "- `studies.csv`: `n_total`, `n_group_experimental`, `n_group_control`, `n_screened` and "
+        "`follow_up_months` appear in `quote`; the `phase` appears in `quote` or `design_quote`; "
+        "`short_name` is unique within a chapter.",
+        "- `appraisal/estimate_choice_*.csv`: one estimate per study, comparison and `data_cut` rule, from "
+        "a study of the row's chapter; every rule of a comparison covers the same studies.",
+        "- `appraisal/local_therapy_classes.csv`: every estimate of the local-therapies chapter is classified, "
+        "and only those.",
+        "- `appraisal/alternative_readings.csv`: every number appears in the estimate's quote; the interval "
+        "contains the hazard ratio.",
+        "- `kmdata/datasets.csv`: the effect belongs to the row's study, has its endpoint and a hazard "
+        "ratio; every data set has its file `kmdata/<dataset>.csv`, whose `arm` values are the data set's "
+        "two arms, both present.",
+        "- `drug_facts.csv` and `context_facts.csv`: `value` appears in `quote`.",
+        "- `liver_facts.csv`: a `found` row has `value`, `source_id` and `quote`, with `value` in `quote`; a "
+        "`not_found` row has none of them and a `note` saying what was searched; every drug (also every drug "
+        "of `drug_facts.csv`) has a row for each of the six kinds of fact, and no kind is both found and not "
+        "found.",
+        f"- Quotes are at most {MAX_QUOTE_WORDS} words, copied from the page at the source's `url`.",
+        "- An empty cell means not reported or not found. No cell is derived by arithmetic from "
+        "others: recomputation belongs to the chapters.",
+        "",
+    ]
     return "\n".join(out)
-
-
-# --------------------------------------------------------------------------- teaching data
-def load_gbsg2(time_unit: str = "months") -> pd.DataFrame:
-    """The German Breast Cancer Study Group 2 trial, as bundled with lifelines.
-
-    686 women with node-positive primary breast cancer; recurrence-free survival by hormone
-    therapy (tamoxifen, yes/no). Source: Schumacher M et al., J Clin Oncol 1994;12:2086-93;
-    data as distributed in R's TH.data package and lifelines.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The original columns plus ``time_<unit>`` (time converted from days), ``event``
-        (1 = recurrence or death, 0 = censored) and ``hormone_therapy`` (``"yes"``/``"no"``).
-    """
-    # Imported here: lifelines takes about a second to import, and pages that only read the
-    # evidence tables should not pay for it.
-    from lifelines.datasets import load_gbsg2 as lifelines_gbsg2
-
-    from helpers.survival import days_to
-
-    df = lifelines_gbsg2()
-    df[f"time_{time_unit}"] = days_to(df["time"], time_unit)
-    df["event"] = df["cens"].astype(int)
-    df["hormone_therapy"] = df["horTh"].astype(str)
-    return df

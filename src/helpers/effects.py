@@ -19,12 +19,15 @@ summary time-to-event data into meta-analysis. Trials 2007;8:16.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from helpers import _check
 
 __all__ = [
     "z_for_level",
@@ -49,23 +52,9 @@ __all__ = [
 EVENTS_MODEL_TOLERANCE = 0.15
 
 
-def _check_positive(name: str, value: float) -> float:
-    value = float(value)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return value
-
-
-def _check_level(level: float) -> float:
-    level = float(level)
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie strictly between 0 and 1 (e.g. 0.95), got {level!r}")
-    return level
-
-
 def z_for_level(level: float = 0.95) -> float:
     r"""Two-sided normal quantile :math:`z_{1-\alpha/2}` for a confidence level :math:`1-\alpha`."""
-    return float(stats.norm.ppf(0.5 + _check_level(level) / 2))
+    return float(stats.norm.ppf(0.5 + _check.level(level) / 2))
 
 
 def se_from_ci(lower: float, upper: float, level: float = 0.95) -> float:
@@ -73,7 +62,7 @@ def se_from_ci(lower: float, upper: float, level: float = 0.95) -> float:
 
     :math:`SE = (\ln U - \ln L) / (2 z_{1-\alpha/2})` (Altman & Bland 2011, d2304, step 1).
     """
-    lower, upper = _check_positive("lower", lower), _check_positive("upper", upper)
+    lower, upper = _check.positive(lower, "lower"), _check.positive(upper, "upper")
     if lower >= upper:
         raise ValueError(f"lower limit {lower} must be below upper limit {upper}")
     return (math.log(upper) - math.log(lower)) / (2 * z_for_level(level))
@@ -90,14 +79,25 @@ def ci_from_p(hr: float, p: float, level: float = 0.95, sided: int = 2) -> tuple
     Raises
     ------
     ValueError
-        If HR = 1 (no information on the SE) or p is not in (0, 1).
+        If HR = 1 (no information on the SE), p is not in (0, 1), or a one-sided p is 0.5 or
+        more (the estimate then lies on the null side of the one-sided alternative, whose
+        direction is unknown here, so no SE can be recovered).
     """
-    hr = _check_positive("hr", hr)
-    p = float(p)
-    if not 0 < p < 1:
-        raise ValueError(f"p must lie strictly between 0 and 1, got {p!r}")
-    if sided not in (1, 2):
-        raise ValueError(f"sided must be 1 or 2, got {sided!r}")
+    hr = _check.positive(hr, "hr")
+    sided = _check.choice(_check.integer(sided, "sided"), "sided", [1, 2])
+    if sided == 1:
+        p = _check.number(
+            p,
+            "p",
+            low=0,
+            high=0.5,
+            low_open=True,
+            high_open=True,
+            hint="a one-sided p of 0.5 or more has the estimate on the null side: the interval cannot be recovered",
+        )
+    else:
+        p = _check.number(p, "p", low=0, high=1, low_open=True, high_open=True)
+    level = _check.level(level)
     if hr == 1:
         raise ValueError("a hazard ratio of exactly 1 carries no information on its standard error")
     z = stats.norm.isf(p / 2 if sided == 2 else p)
@@ -113,7 +113,7 @@ def p_from_ci(hr: float, lower: float, upper: float, level: float = 0.95) -> flo
     :math:`p = 2\{1 - \Phi(|z|)\}` (Altman & Bland 2011, d2304; the paper approximates the
     normal tail by :math:`\exp(-0.717 z - 0.416 z^2)`, the exact tail is used here).
     """
-    hr = _check_positive("hr", hr)
+    hr, lower, upper = _check.interval(hr, lower, upper, ("hr", "lower", "upper"))
     se = se_from_ci(lower, upper, level)
     return float(2 * stats.norm.sf(abs(math.log(hr)) / se))
 
@@ -130,13 +130,17 @@ def hr_from_medians(median_experimental: float, median_control: float) -> float:
     curves separate late or early, cross, plateau (a cured fraction), or when the medians sit
     where few patients remain at risk. It is a rough check of a reported HR, never a substitute.
     """
-    return _check_positive("median_control", median_control) / _check_positive("median_experimental",
-                                                                                median_experimental)
+    return _check.positive(median_control, "median_control") / _check.positive(
+        median_experimental, "median_experimental"
+    )
 
 
 def _allocation_fraction(allocation: float) -> float:
-    allocation = _check_positive("allocation", allocation)
-    return allocation / (1 + allocation)
+    allocation = _check.positive(allocation, "allocation", hint="the ratio experimental:control, e.g. 2 for 2:1")
+    share = allocation / (1 + allocation)
+    if not 0 < share < 1:
+        raise ValueError(f"allocation must leave patients in both arms, got {allocation!r} (share {share!r})")
+    return share
 
 
 def events_from_se(se: float, allocation: float = 1.0) -> float:
@@ -147,9 +151,15 @@ def events_from_se(se: float, allocation: float = 1.0) -> float:
     :math:`D = 1 / \{SE^2 \pi (1-\pi)\}`, which is :math:`4 / SE^2` for 1:1 allocation (Tierney
     et al. 2007). ``allocation`` is the ratio experimental:control (2 for a 2:1 trial).
     """
-    se = _check_positive("se", se)
+    se = _check.positive(se, "se")
     share = _allocation_fraction(allocation)
-    return 1.0 / (se**2 * share * (1 - share))
+    try:
+        events = 1.0 / (se**2 * share * (1 - share))
+    except (OverflowError, ZeroDivisionError):
+        events = math.nan
+    if not math.isfinite(events) or events == 0:
+        raise ValueError(f"se {se!r} with allocation {allocation!r} implies no finite positive number of events")
+    return events
 
 
 def se_from_events(events: float, allocation: float = 1.0) -> float:
@@ -157,12 +167,16 @@ def se_from_events(events: float, allocation: float = 1.0) -> float:
 
     :math:`SE = 1 / \sqrt{D\,\pi(1-\pi)}`.
     """
-    events = _check_positive("events", events)
+    events = _check.positive(events, "events")
     share = _allocation_fraction(allocation)
     return 1.0 / math.sqrt(events * share * (1 - share))
 
 
 # --------------------------------------------------------------------------- rounding
+#: A number as printed in a source: sign, digits, optional decimals and exponent.
+_PRINTED_NUMBER = re.compile(r"[-+−]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?")
+
+
 def _decimals(value: float) -> int:
     """Decimals of the shortest representation of ``value`` (``0.048`` -> 3, ``9.83e-08`` -> 10).
 
@@ -174,7 +188,13 @@ def _decimals(value: float) -> int:
 
 def decimals_of(printed: str) -> int:
     """Decimals of a number as printed: ``"0.540"`` -> 3, ``"29"`` -> 0, ``"9.83e-8"`` -> 10."""
+    if not isinstance(printed, str):
+        raise TypeError(f"printed must be a number as printed (a str), got {printed!r} ({type(printed).__name__})")
     text = printed.strip().lower()
+    if not _PRINTED_NUMBER.fullmatch(text):
+        raise ValueError(
+            f"printed must be a number as printed (digits, optional sign, decimals and exponent), got {printed!r}"
+        )
     mantissa, _, exponent = text.partition("e")
     digits = len(mantissa.split(".")[1]) if "." in mantissa else 0
     return max(digits - (int(exponent) if exponent else 0), 0)
@@ -186,7 +206,8 @@ def rounding_interval(value: float, decimals: int | None = None) -> tuple[float,
     Rounding half-up is assumed; the interval is closed here so that a value exactly on a
     boundary counts as compatible (the checks never flag what rounding could explain).
     """
-    decimals = _decimals(value) if decimals is None else decimals
+    value = _check.number(value, "value")
+    decimals = _decimals(value) if decimals is None else _check.integer(decimals, "decimals", low=0)
     half = 0.5 * 10.0 ** (-decimals)
     return float(value) - half, float(value) + half
 
@@ -196,16 +217,42 @@ def _two_sided_p(log_hr_abs: float, se: float) -> float:
 
 
 # --------------------------------------------------------------------------- checks
-_COLUMNS = ["effect_id", "check", "reported", "reported_lower", "reported_upper", "recomputed",
-            "compatible_lower", "compatible_upper", "verdict", "detail"]
+_COLUMNS = [
+    "effect_id",
+    "check",
+    "reported",
+    "reported_lower",
+    "reported_upper",
+    "recomputed",
+    "compatible_lower",
+    "compatible_upper",
+    "verdict",
+    "detail",
+]
 
 
-def _row(effect_id, check, verdict, detail, reported=np.nan, reported_interval=(np.nan, np.nan),
-         recomputed=np.nan, compatible=(np.nan, np.nan)) -> dict:
-    return {"effect_id": effect_id, "check": check, "reported": reported,
-            "reported_lower": reported_interval[0], "reported_upper": reported_interval[1],
-            "recomputed": recomputed, "compatible_lower": compatible[0], "compatible_upper": compatible[1],
-            "verdict": verdict, "detail": detail}
+def _row(
+    effect_id,
+    check,
+    verdict,
+    detail,
+    reported=np.nan,
+    reported_interval=(np.nan, np.nan),
+    recomputed=np.nan,
+    compatible=(np.nan, np.nan),
+) -> dict:
+    return {
+        "effect_id": effect_id,
+        "check": check,
+        "reported": reported,
+        "reported_lower": reported_interval[0],
+        "reported_upper": reported_interval[1],
+        "recomputed": recomputed,
+        "compatible_lower": compatible[0],
+        "compatible_upper": compatible[1],
+        "verdict": verdict,
+        "detail": detail,
+    }
 
 
 def _interval(row: pd.Series, column: str, printed: Mapping[str, str]) -> tuple[float, float]:
@@ -228,7 +275,7 @@ def _level(row: pd.Series) -> float:
 
 
 def _se_range(row: pd.Series, level: float, printed: Mapping[str, str]):
-    lower, upper = float(row["hr_ci_lower"]), float(row["hr_ci_upper"])
+    lower = float(row["hr_ci_lower"])
     lo_l, lo_u = _interval(row, "hr_ci_lower", printed)
     up_l, up_u = _interval(row, "hr_ci_upper", printed)
     lo_l = max(lo_l, lower * 1e-6)  # a limit printed as 0.0x cannot round from zero
@@ -257,14 +304,18 @@ def _check_p(row: pd.Series, printed: Mapping[str, str]) -> dict:
     operator = row.get("p_operator", "=") if pd.notna(row.get("p_operator", np.nan)) else "="
     reported_interval = (0.0, p) if operator == "<" else _interval(row, "p_value", printed)
     verdict = "consistent" if _overlaps(reported_interval, compatible) else "inconsistent"
-    detail = (f"p recomputed from the CI ({'one' if sided == 1 else 'two'}-sided) is {recomputed:.3g}; "
-              f"rounding of HR and CI allows {compatible[0]:.3g} to {compatible[1]:.3g}; "
-              f"reported p {operator} {p:g}")
+    detail = (
+        f"p recomputed from the CI ({'one' if sided == 1 else 'two'}-sided) is {recomputed:.3g}; "
+        f"rounding of HR and CI allows {compatible[0]:.3g} to {compatible[1]:.3g}; "
+        f"reported p {operator} {p:g}"
+    )
     if verdict == "inconsistent" and sided == 2:
         one_sided = (compatible[0] / 2, compatible[1] / 2)
         if _overlaps(reported_interval, one_sided):
-            detail += ("; the reported p matches a one-sided p (half the two-sided value), but the quote does "
-                       "not say it is one-sided")
+            detail += (
+                "; the reported p matches a one-sided p (half the two-sided value), but the quote does "
+                "not say it is one-sided"
+            )
     return _row(row["effect_id"], check, verdict, detail, p, reported_interval, recomputed, compatible)
 
 
@@ -279,8 +330,10 @@ def _check_symmetry(row: pd.Series, printed: Mapping[str, str]) -> dict:
     compatible = (math.sqrt(lo_l * up_l), math.sqrt(lo_u * up_u))
     reported_interval = _interval(row, "hr", printed)
     verdict = "consistent" if _overlaps(reported_interval, compatible) else "inconsistent"
-    detail = (f"the geometric midpoint of the CI is {recomputed:.3f} (rounding allows {compatible[0]:.3f} to "
-              f"{compatible[1]:.3f}); reported HR {hr:g}")
+    detail = (
+        f"the geometric midpoint of the CI is {recomputed:.3f} (rounding allows {compatible[0]:.3f} to "
+        f"{compatible[1]:.3f}); reported HR {hr:g}"
+    )
     return _row(row["effect_id"], check, verdict, detail, hr, reported_interval, recomputed, compatible)
 
 
@@ -296,10 +349,12 @@ def _check_medians(row: pd.Series, printed: Mapping[str, str]) -> dict:
     compatible = (mc_l / me_u, mc_u / me_l)
     reported_interval = (_interval(row, "hr_ci_lower", printed)[0], _interval(row, "hr_ci_upper", printed)[1])
     verdict = "consistent" if _overlaps(reported_interval, compatible) else "inconsistent"
-    detail = (f"exponential HR from the medians is {recomputed:.3f} ({compatible[0]:.3f} to {compatible[1]:.3f} "
-              f"with rounding); compared with the reported CI {float(row['hr_ci_lower']):g} to "
-              f"{float(row['hr_ci_upper']):g}. A mismatch signals non-exponential or non-proportional hazards, "
-              "not necessarily an error")
+    detail = (
+        f"exponential HR from the medians is {recomputed:.3f} ({compatible[0]:.3f} to {compatible[1]:.3f} "
+        f"with rounding); compared with the reported CI {float(row['hr_ci_lower']):g} to "
+        f"{float(row['hr_ci_upper']):g}. A mismatch signals non-exponential or non-proportional hazards, "
+        "not necessarily an error"
+    )
     return _row(row["effect_id"], check, verdict, detail, float(row["hr"]), reported_interval, recomputed, compatible)
 
 
@@ -310,19 +365,27 @@ def _check_events(row: pd.Series, printed: Mapping[str, str]) -> dict:
         return _row(row["effect_id"], check, "not_checkable", f"needs {', '.join(missing)}")
     events = float(row["events_experimental"]) + float(row["events_control"])
     allocation = 1.0
-    if pd.notna(row.get("n_experimental", np.nan)) and pd.notna(row.get("n_control", np.nan)) \
-            and float(row["n_control"]) > 0 and float(row["n_experimental"]) > 0:
+    if (
+        pd.notna(row.get("n_experimental", np.nan))
+        and pd.notna(row.get("n_control", np.nan))
+        and float(row["n_control"]) > 0
+        and float(row["n_experimental"]) > 0
+    ):
         allocation = float(row["n_experimental"]) / float(row["n_control"])
     lower, upper = float(row["hr_ci_lower"]), float(row["hr_ci_upper"])
     level = _level(row)
     recomputed = events_from_se(se_from_ci(lower, upper, level), allocation)
     _, _, (se_min, se_max) = _se_range(row, level, printed)
-    compatible = (events_from_se(se_max, allocation) * (1 - EVENTS_MODEL_TOLERANCE),
-                  events_from_se(se_min, allocation) * (1 + EVENTS_MODEL_TOLERANCE))
+    compatible = (
+        events_from_se(se_max, allocation) * (1 - EVENTS_MODEL_TOLERANCE),
+        events_from_se(se_min, allocation) * (1 + EVENTS_MODEL_TOLERANCE),
+    )
     verdict = "consistent" if compatible[0] <= events <= compatible[1] else "inconsistent"
-    detail = (f"the CI width implies about {recomputed:.0f} events (Schoenfeld, allocation {allocation:.2f}:1; "
-              f"{compatible[0]:.0f} to {compatible[1]:.0f} allowing rounding and ±{EVENTS_MODEL_TOLERANCE:.0%} "
-              f"for the approximation); reported {events:.0f}")
+    detail = (
+        f"the CI width implies about {recomputed:.0f} events (Schoenfeld, allocation {allocation:.2f}:1; "
+        f"{compatible[0]:.0f} to {compatible[1]:.0f} allowing rounding and ±{EVENTS_MODEL_TOLERANCE:.0%} "
+        f"for the approximation); reported {events:.0f}"
+    )
     return _row(row["effect_id"], check, verdict, detail, events, (events, events), recomputed, compatible)
 
 
@@ -346,9 +409,11 @@ def check_consistency(effects: pd.DataFrame, printed: pd.DataFrame | None = None
     Every reported number is taken as an interval of the values that round to it
     (:func:`rounding_interval`), at the precision it was printed with when ``printed`` (the
     numbers as strings, e.g. :attr:`helpers.data.Evidence.effects_printed`, same index) is
-    given, else at the precision of the float (a lost trailing zero widens the interval); the recomputation is propagated through those intervals, and a
+    given, else at the precision of the float (a lost trailing zero widens the interval); the
+    recomputation is propagated through those intervals, and a
     row is ``inconsistent`` only if no combination of values compatible with the rounding
-    reproduces what was reported. Missing inputs give ``not_checkable``.
+    reproduces what was reported. Missing inputs give ``not_checkable``. ``ci_level`` is in
+    percent (95); a fraction such as 0.95 is refused, as it would read as a 0.95% interval.
 
     Returns
     -------
@@ -358,17 +423,36 @@ def check_consistency(effects: pd.DataFrame, printed: pd.DataFrame | None = None
         ``recomputed``, ``compatible_lower``/``compatible_upper`` (recomputed values compatible
         with the rounding of the inputs), ``verdict`` and ``detail`` (a sentence).
     """
-    required = {"effect_id", "hr", "hr_ci_lower", "hr_ci_upper", "p_value", "median_experimental",
-                "median_control", "events_experimental", "events_control"}
+    required = {
+        "effect_id",
+        "hr",
+        "hr_ci_lower",
+        "hr_ci_upper",
+        "p_value",
+        "median_experimental",
+        "median_control",
+        "events_experimental",
+        "events_control",
+    }
     missing = sorted(required - set(effects.columns))
     if missing:
         raise KeyError(f"check_consistency needs the columns {missing} (as in data/effects.csv)")
+    if "ci_level" in effects.columns:
+        for effect_id, ci_level in zip(effects["effect_id"], effects["ci_level"]):
+            if pd.notna(ci_level):
+                try:
+                    _check.percent_level(ci_level, "ci_level")
+                except (TypeError, ValueError) as error:
+                    raise type(error)(f"effect {effect_id}: {error}") from None
     rows = []
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for index, row in effects.iterrows():
-            as_printed = ({c: v for c, v in printed.loc[index].items() if isinstance(v, str) and v}
-                          if printed is not None and index in printed.index else {})
+            as_printed = (
+                {c: v for c, v in printed.loc[index].items() if isinstance(v, str) and v}
+                if printed is not None and index in printed.index
+                else {}
+            )
             for check in _CHECKS:
                 rows.append(check(row, as_printed))
     return pd.DataFrame(rows, columns=_COLUMNS)
@@ -416,8 +500,15 @@ def explain_inconsistency(checks: pd.DataFrame) -> pd.Series:
     ValueError
         For a check name this function does not know (a new check needs its explanation here).
     """
-    required = {"check", "verdict", "detail", "reported_lower", "reported_upper", "compatible_lower",
-                "compatible_upper"}
+    required = {
+        "check",
+        "verdict",
+        "detail",
+        "reported_lower",
+        "reported_upper",
+        "compatible_lower",
+        "compatible_upper",
+    }
     missing = sorted(required - set(checks.columns))
     if missing:
         raise KeyError(f"explain_inconsistency needs the columns {missing} (as returned by check_consistency)")
@@ -431,23 +522,26 @@ def explain_inconsistency(checks: pd.DataFrame) -> pd.Series:
             smaller = row["reported_upper"] < row["compatible_lower"]
             # compatible_* are two-sided; half of them is the one-sided range.
             below_one_sided = row["reported_upper"] < row["compatible_lower"] / 2
-            return (f"p-value {'smaller' if smaller else 'larger'} than the interval implies"
-                    f"{', even one-sided' if below_one_sided else ''}: probably a different test")
+            return (
+                f"p-value {'smaller' if smaller else 'larger'} than the interval implies"
+                f"{', even one-sided' if below_one_sided else ''}: probably a different test"
+            )
         if row["check"] == "medians ↔ HR":
             return "hazards not constant: the medians imply a different effect than the Cox model"
         if row["check"] == "CI symmetry (log scale)":
             return "interval not centred on the estimate in the source (secondary or subgroup report)"
         if row["check"] == "events ↔ CI width":
-            return ("interval width does not match the events: stratification, unequal follow-up "
-                    "or an extraction error")
-        raise ValueError(f"explain_inconsistency: no explanation for the check {row['check']!r} "
-                         f"(effect {row.get('effect_id', '?')})")
+            return "interval width does not match the events: stratification, unequal follow-up or an extraction error"
+        raise ValueError(
+            f"explain_inconsistency: no explanation for the check {row['check']!r} (effect {row.get('effect_id', '?')})"
+        )
 
     return checks.apply(explain, axis=1).astype(str) if len(checks) else pd.Series([], dtype=str)
 
 
-def interaction_test(hr_a: float, lower_a: float, upper_a: float, hr_b: float, lower_b: float,
-                     upper_b: float, level: float = 0.95) -> pd.Series:
+def interaction_test(
+    hr_a: float, lower_a: float, upper_a: float, hr_b: float, lower_b: float, upper_b: float, level: float = 0.95
+) -> pd.Series:
     r"""Test of interaction: do two independent subgroups have the same hazard ratio?
 
     The ratio of the two hazard ratios is estimated on the log scale (Altman & Bland 2003):
@@ -477,10 +571,17 @@ def interaction_test(hr_a: float, lower_a: float, upper_a: float, hr_b: float, l
     pandas.Series
         ``ratio_of_hrs``, ``lower``, ``upper``, ``z`` and ``p`` (two-sided).
     """
-    for name, value in (("hr_a", hr_a), ("hr_b", hr_b)):
-        _check_positive(name, value)
+    hr_a, lower_a, upper_a = _check.interval(hr_a, lower_a, upper_a, ("hr_a", "lower_a", "upper_a"))
+    hr_b, lower_b, upper_b = _check.interval(hr_b, lower_b, upper_b, ("hr_b", "lower_b", "upper_b"))
     se = math.hypot(se_from_ci(lower_a, upper_a, level), se_from_ci(lower_b, upper_b, level))
     d = math.log(hr_a) - math.log(hr_b)
     z = z_for_level(level)
-    return pd.Series({"ratio_of_hrs": math.exp(d), "lower": math.exp(d - z * se), "upper": math.exp(d + z * se),
-                      "z": d / se, "p": _two_sided_p(abs(d), se)})
+    return pd.Series(
+        {
+            "ratio_of_hrs": math.exp(d),
+            "lower": math.exp(d - z * se),
+            "upper": math.exp(d + z * se),
+            "z": d / se,
+            "p": _two_sided_p(abs(d), se),
+        }
+    )

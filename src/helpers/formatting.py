@@ -6,21 +6,15 @@ estimate, a confidence interval or a p-value the same way.
 
 from __future__ import annotations
 
-import math
+from helpers import _check
 
 __all__ = ["format_number", "format_p", "format_ci", "format_estimate_ci", "format_percent"]
 
 
-def _require_finite(value: float, name: str) -> float:
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return value
-
-
 def format_number(value: float, digits: int = 2) -> str:
     """Round ``value`` to ``digits`` decimals, with a true minus sign for negatives."""
-    value = _require_finite(value, "value")
+    value = _check.number(value, "value")
+    digits = _check.integer(digits, "digits", low=0)
     text = f"{value:.{digits}f}"
     if text.startswith("-"):
         # A rounded "-0.00" would read as a negative result.
@@ -33,9 +27,8 @@ def format_p(p: float, threshold: float = 0.001) -> str:
 
     Returns the text without the leading ``p``, e.g. ``"< 0.001"`` or ``"0.0033"``.
     """
-    p = _require_finite(p, "p")
-    if not 0 <= p <= 1:
-        raise ValueError(f"p must lie in [0, 1], got {p!r}")
+    p = _check.probability(p, "p")
+    threshold = _check.probability(threshold, "threshold", low_open=True)
     if p < threshold:
         return f"< {threshold:g}"
     return f"{p:.2g}" if p < 0.1 else f"{p:.2f}"
@@ -46,13 +39,13 @@ def format_ci(lower: float, upper: float, digits: int = 2) -> str:
     return f"{format_number(lower, digits)}–{format_number(upper, digits)}"
 
 
-def format_estimate_ci(estimate: float, lower: float, upper: float, digits: int = 2,
-                       level: float = 0.95) -> str:
+def format_estimate_ci(estimate: float, lower: float, upper: float, digits: int = 2, level: float = 0.95) -> str:
     """Write ``estimate (95% CI lower–upper)``."""
-    return (f"{format_number(estimate, digits)} ({level * 100:g}% CI "
-            f"{format_ci(lower, upper, digits)})")
+    level = _check.level(level)
+    return f"{format_number(estimate, digits)} ({level * 100:g}% CI {format_ci(lower, upper, digits)})"
 
 
 def format_percent(fraction: float, digits: int = 0) -> str:
     """Write a fraction in [0, 1] as a percentage, e.g. ``0.234 -> '23%'``."""
+    fraction = _check.number(fraction, "fraction")
     return f"{format_number(100 * fraction, digits)}%"

@@ -38,6 +38,8 @@ import pandas as pd
 from scipy import optimize, stats
 from statsmodels.stats.meta_analysis import combine_effects
 
+from helpers import _check
+
 __all__ = ["METHODS", "PooledEffect", "pool"]
 
 #: The estimators of the between-study variance that :func:`pool` offers.
@@ -165,34 +167,56 @@ class PooledEffect:
 
         Undefined prediction limits are ``None`` (with the reason in ``pi_note``), never NaN.
         """
-        return pd.Series({
-            "method": self.method, "hartung_knapp": self.hartung_knapp, "level": self.level,
-            "k": self.k,
-            "estimate": self.estimate, "se": self.se, "lower": self.lower, "upper": self.upper,
-            "hr": self.hr, "hr_lower": self.hr_lower, "hr_upper": self.hr_upper,
-            "test": self.test, "df_test": self.df_test, "statistic": self.statistic, "p": self.p,
-            "tau2": self.tau2, "tau": self.tau, "i2": self.i2, "i2_q": self.i2_q,
-            "q": self.q, "q_df": self.q_df, "q_p": self.q_p,
-            "pi_lower": self.pi_lower, "pi_upper": self.pi_upper,
-            "hr_pi_lower": self.hr_pi_lower, "hr_pi_upper": self.hr_pi_upper,
-            "pi_df": self.pi_df, "pi_note": self.pi_note,
-        }, name=self.label, dtype=object)
+        return pd.Series(
+            {
+                "method": self.method,
+                "hartung_knapp": self.hartung_knapp,
+                "level": self.level,
+                "k": self.k,
+                "estimate": self.estimate,
+                "se": self.se,
+                "lower": self.lower,
+                "upper": self.upper,
+                "hr": self.hr,
+                "hr_lower": self.hr_lower,
+                "hr_upper": self.hr_upper,
+                "test": self.test,
+                "df_test": self.df_test,
+                "statistic": self.statistic,
+                "p": self.p,
+                "tau2": self.tau2,
+                "tau": self.tau,
+                "i2": self.i2,
+                "i2_q": self.i2_q,
+                "q": self.q,
+                "q_df": self.q_df,
+                "q_p": self.q_p,
+                "pi_lower": self.pi_lower,
+                "pi_upper": self.pi_upper,
+                "hr_pi_lower": self.hr_pi_lower,
+                "hr_pi_upper": self.hr_pi_upper,
+                "pi_df": self.pi_df,
+                "pi_note": self.pi_note,
+            },
+            name=self.label,
+            dtype=object,
+        )
 
 
 def _check_inputs(log_hr, se, labels, level) -> tuple[np.ndarray, np.ndarray, list[str]]:
     y = np.asarray(log_hr, dtype=float)
     s = np.asarray(se, dtype=float)
     if y.ndim != 1 or s.ndim != 1 or y.size != s.size:
-        raise ValueError(f"log_hr and se must be one-dimensional and of equal length "
-                         f"(got shapes {y.shape} and {s.shape})")
+        raise ValueError(
+            f"log_hr and se must be one-dimensional and of equal length (got shapes {y.shape} and {s.shape})"
+        )
     if y.size < 2:
         raise ValueError(f"pooling needs at least 2 studies, got {y.size}")
     if not np.all(np.isfinite(y)):
         raise ValueError(f"log_hr must be finite, got {y.tolist()}")
     if not np.all(np.isfinite(s) & (s > 0)):
         raise ValueError(f"se must be positive and finite, got {s.tolist()}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1), got {level!r}")
+    _check.level(level)
     if labels is None:
         names = [str(i) for i in range(1, y.size + 1)]
     else:
@@ -212,9 +236,9 @@ def _inverse_variance(y: np.ndarray, v: np.ndarray, tau2: float) -> tuple[float,
 
 def _statsmodels_dl(y: np.ndarray, v: np.ndarray):
     """statsmodels' ``combine_effects`` with the DerSimonian–Laird estimator."""
-    # statsmodels also computes I² = 1 - (k-1)/Q, which divides by zero when every study has
-    # the same estimate (Q = 0); that value is not used here.
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # statsmodels also computes I² = 1 - (k-1)/Q, which divides by zero (or overflows, when Q is
+    # tiny but not zero) when the studies' estimates (nearly) coincide; that value is not used here.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return combine_effects(y, v, method_re="dl")
 
 
@@ -245,14 +269,14 @@ def _tau2_pm(y: np.ndarray, v: np.ndarray, q: float) -> float:
     upper = float(np.sum((y - y.mean()) ** 2)) / (k - 1)
     if estimating_equation(upper) >= 0:  # the bound is attained only at the root itself
         return upper
-    return float(optimize.brentq(estimating_equation, 0.0, upper, xtol=_PM_XTOL,
-                                 rtol=4 * np.finfo(float).eps, maxiter=_MAX_ITER))
+    return float(
+        optimize.brentq(estimating_equation, 0.0, upper, xtol=_PM_XTOL, rtol=4 * np.finfo(float).eps, maxiter=_MAX_ITER)
+    )
 
 
 def _restricted_loglik(y: np.ndarray, v: np.ndarray, tau2: float) -> float:
     mu, var_mu, w = _inverse_variance(y, v, tau2)
-    return float(-0.5 * np.sum(np.log(v + tau2)) + 0.5 * math.log(var_mu)
-                 - 0.5 * np.sum(w * (y - mu) ** 2))
+    return float(-0.5 * np.sum(np.log(v + tau2)) + 0.5 * math.log(var_mu) - 0.5 * np.sum(w * (y - mu) ** 2))
 
 
 def _reml_score(y: np.ndarray, v: np.ndarray, tau2: float) -> tuple[float, float]:
@@ -297,24 +321,35 @@ def _tau2_reml(y: np.ndarray, v: np.ndarray) -> float:
         new_tau2 = tau2 + step
         new_score, information = _reml_score(y, v, new_tau2)
         if score * new_score < 0:
-            tau2 = float(optimize.brentq(lambda t: _reml_score(y, v, t)[0], min(tau2, new_tau2),
-                                         max(tau2, new_tau2), xtol=_REML_XTOL,
-                                         rtol=4 * np.finfo(float).eps, maxiter=_MAX_ITER))
+            tau2 = float(
+                optimize.brentq(
+                    lambda t: _reml_score(y, v, t)[0],
+                    min(tau2, new_tau2),
+                    max(tau2, new_tau2),
+                    xtol=_REML_XTOL,
+                    rtol=4 * np.finfo(float).eps,
+                    maxiter=_MAX_ITER,
+                )
+            )
             break
         tau2, score = new_tau2, new_score
         if abs(step) <= _REML_XTOL * (1.0 + tau2):
             break
     else:
-        raise RuntimeError(f"REML Fisher scoring did not converge in {_MAX_ITER} iterations "
-                           f"(last tau² = {tau2!r})")
+        raise RuntimeError(f"REML Fisher scoring did not converge in {_MAX_ITER} iterations (last tau² = {tau2!r})")
     if tau2 > 0 and _restricted_loglik(y, v, 0.0) > _restricted_loglik(y, v, tau2):
         return 0.0
     return tau2
 
 
-def pool(log_hr: Sequence[float], se: Sequence[float], method: str = "REML",
-         hartung_knapp: bool = False, level: float = 0.95,
-         labels: Sequence | None = None) -> PooledEffect:
+def pool(
+    log_hr: Sequence[float],
+    se: Sequence[float],
+    method: str = "REML",
+    hartung_knapp: bool = False,
+    level: float = 0.95,
+    labels: Sequence | None = None,
+) -> PooledEffect:
     r"""Pool log hazard ratios by inverse-variance weighting.
 
     Parameters
@@ -369,7 +404,9 @@ def pool(log_hr: Sequence[float], se: Sequence[float], method: str = "REML",
     key = str(method).upper()
     if key not in METHODS:
         raise ValueError(f"unknown method {method!r}; use one of {list(METHODS)}")
+    hartung_knapp = _check.flag(hartung_knapp, "hartung_knapp")
     y, v, names = _check_inputs(log_hr, se, labels, level)
+    level = float(level)
     k = y.size
 
     common = _statsmodels_dl(y, v)
@@ -395,8 +432,10 @@ def pool(log_hr: Sequence[float], se: Sequence[float], method: str = "REML",
     if hartung_knapp:
         scale = float(np.sum(w * (y - mu) ** 2)) / (k - 1)
         if scale <= np.finfo(float).eps / (k - 1):
-            raise ValueError("the Hartung–Knapp variance multiplier is 0: every study estimate "
-                             "equals the pooled estimate, so the t interval has zero width")
+            raise ValueError(
+                "the Hartung–Knapp variance multiplier is 0: every study estimate "
+                "equals the pooled estimate, so the t interval has zero width"
+            )
         se_mu = math.sqrt(scale * var_mu)
         test, df_test = "t", float(k - 1)
         crit = float(stats.t.isf(alpha / 2, df_test))
@@ -424,18 +463,40 @@ def pool(log_hr: Sequence[float], se: Sequence[float], method: str = "REML",
 
     z_study = float(stats.norm.isf(alpha / 2))
     sd = np.sqrt(v)
-    studies = pd.DataFrame({
-        "log_hr": y, "se": sd, "hr": np.exp(y),
-        "hr_lower": np.exp(y - z_study * sd), "hr_upper": np.exp(y + z_study * sd),
-        "weight_percent": 100.0 * w / w.sum(),
-    }, index=pd.Index(names, name="study"))
+    studies = pd.DataFrame(
+        {
+            "log_hr": y,
+            "se": sd,
+            "hr": np.exp(y),
+            "hr_lower": np.exp(y - z_study * sd),
+            "hr_upper": np.exp(y + z_study * sd),
+            "weight_percent": 100.0 * w / w.sum(),
+        },
+        index=pd.Index(names, name="study"),
+    )
 
     return PooledEffect(
-        method=key, hartung_knapp=bool(hartung_knapp), level=float(level), k=int(k),
-        estimate=mu, se=se_mu, lower=mu - crit * se_mu, upper=mu + crit * se_mu,
-        test=test, df_test=df_test, statistic=mu / se_mu, p=p,
-        tau2=tau2, i2=float(i2), i2_q=float(i2_q),
-        q=q, q_df=k - 1, q_p=float(stats.chi2.sf(q, k - 1)),
-        pi_lower=pi_lower, pi_upper=pi_upper, pi_df=pi_df, pi_note=pi_note,
+        method=key,
+        hartung_knapp=bool(hartung_knapp),
+        level=float(level),
+        k=int(k),
+        estimate=mu,
+        se=se_mu,
+        lower=mu - crit * se_mu,
+        upper=mu + crit * se_mu,
+        test=test,
+        df_test=df_test,
+        statistic=mu / se_mu,
+        p=p,
+        tau2=tau2,
+        i2=float(i2),
+        i2_q=float(i2_q),
+        q=q,
+        q_df=k - 1,
+        q_p=float(stats.chi2.sf(q, k - 1)),
+        pi_lower=pi_lower,
+        pi_upper=pi_upper,
+        pi_df=pi_df,
+        pi_note=pi_note,
         studies=studies,
     )

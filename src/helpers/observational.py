@@ -24,14 +24,9 @@ import math
 
 import pandas as pd
 
+from helpers import _check
+
 __all__ = ["evalue_point", "hr_to_rr", "evalue_rr", "evalue_hr"]
-
-
-def _require_ratio(value: float, name: str) -> float:
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite ratio, got {value!r}")
-    return value
 
 
 def evalue_point(rr: float) -> float:
@@ -40,7 +35,7 @@ def evalue_point(rr: float) -> float:
     :math:`E = RR + \sqrt{RR\,(RR - 1)}` for :math:`RR \ge 1`; for :math:`RR < 1` the same
     formula is applied to :math:`1/RR`. :math:`E(1) = 1`.
     """
-    rr = _require_ratio(rr, "rr")
+    rr = _check.positive(rr, "rr")
     if rr < 1:
         rr = 1 / rr
     return rr + math.sqrt(rr * (rr - 1))
@@ -54,23 +49,20 @@ def hr_to_rr(hr: float, rare_outcome: bool) -> float:
     conversion of R ``EValue::evalues.HR(rare = FALSE)``. It maps 1 to 1 and :math:`1/HR` to
     :math:`1/RR`, and pulls every ratio towards 1.
     """
-    hr = _require_ratio(hr, "hr")
-    if rare_outcome:
+    hr = _check.positive(hr, "hr")
+    if _check.flag(rare_outcome, "rare_outcome"):
         return hr
     return (1 - 0.5 ** math.sqrt(hr)) / (1 - 0.5 ** math.sqrt(1 / hr))
 
 
-def _check_interval(estimate: float, lower, upper, name: str) -> tuple[float, float] | None:
+def _check_interval(
+    estimate: float, lower, upper, names: tuple[str, str, str], what: str
+) -> tuple[float, float] | None:
     if lower is None and upper is None:
         return None
     if lower is None or upper is None:
-        raise ValueError(f"give both confidence limits of the {name} or neither "
-                         f"(got lower={lower!r}, upper={upper!r})")
-    lower = _require_ratio(lower, "lower")
-    upper = _require_ratio(upper, "upper")
-    if not lower <= estimate <= upper:
-        raise ValueError(f"the {name} {estimate!r} must lie within its confidence interval "
-                         f"[{lower!r}, {upper!r}]")
+        raise ValueError(f"give both confidence limits of the {what} or neither (got lower={lower!r}, upper={upper!r})")
+    _, lower, upper = _check.interval(estimate, lower, upper, names)
     return lower, upper
 
 
@@ -87,10 +79,16 @@ def evalue_rr(rr: float, lower: float | None = None, upper: float | None = None)
         (``"lower"`` or ``"upper"``: which limit ``e_value_ci`` belongs to). Without a
         confidence interval the limits, ``e_value_ci`` and ``ci_limit`` are ``None``.
     """
-    rr = _require_ratio(rr, "rr")
-    interval = _check_interval(rr, lower, upper, "risk ratio")
-    result = {"rr": rr, "rr_lower": None, "rr_upper": None, "e_value": evalue_point(rr),
-              "e_value_ci": None, "ci_limit": None}
+    rr = _check.positive(rr, "rr")
+    interval = _check_interval(rr, lower, upper, ("rr", "lower", "upper"), "risk ratio")
+    result = {
+        "rr": rr,
+        "rr_lower": None,
+        "rr_upper": None,
+        "e_value": evalue_point(rr),
+        "e_value_ci": None,
+        "ci_limit": None,
+    }
     if interval is not None:
         lo, hi = interval
         if rr >= 1:
@@ -101,8 +99,9 @@ def evalue_rr(rr: float, lower: float | None = None, upper: float | None = None)
     return pd.Series(result, name="e_value", dtype=object)
 
 
-def evalue_hr(hr: float, lower: float | None = None, upper: float | None = None,
-              rare_outcome: bool = False) -> pd.Series:
+def evalue_hr(
+    hr: float, lower: float | None = None, upper: float | None = None, rare_outcome: bool = False
+) -> pd.Series:
     r"""E-values of a hazard ratio and of its confidence limit closer to 1.
 
     The hazard ratio and its limits are converted to the risk-ratio scale with
@@ -127,15 +126,18 @@ def evalue_hr(hr: float, lower: float | None = None, upper: float | None = None,
         ``rr_upper``, ``e_value``, ``e_value_ci``, ``ci_limit``. Without a confidence
         interval the limits, ``e_value_ci`` and ``ci_limit`` are ``None``.
     """
-    hr = _require_ratio(hr, "hr")
-    interval = _check_interval(hr, lower, upper, "hazard ratio")
+    hr = _check.positive(hr, "hr")
+    rare_outcome = _check.flag(rare_outcome, "rare_outcome")
+    interval = _check_interval(hr, lower, upper, ("hr", "lower", "upper"), "hazard ratio")
     if interval is None:
         on_rr = evalue_rr(hr_to_rr(hr, rare_outcome))
         hr_lower = hr_upper = None
     else:
         hr_lower, hr_upper = interval
-        on_rr = evalue_rr(hr_to_rr(hr, rare_outcome), hr_to_rr(hr_lower, rare_outcome),
-                          hr_to_rr(hr_upper, rare_outcome))
-    head = pd.Series({"hr": hr, "hr_lower": hr_lower, "hr_upper": hr_upper,
-                      "rare_outcome": bool(rare_outcome)}, dtype=object)
+        on_rr = evalue_rr(
+            hr_to_rr(hr, rare_outcome), hr_to_rr(hr_lower, rare_outcome), hr_to_rr(hr_upper, rare_outcome)
+        )
+    head = pd.Series(
+        {"hr": hr, "hr_lower": hr_lower, "hr_upper": hr_upper, "rare_outcome": bool(rare_outcome)}, dtype=object
+    )
     return pd.concat([head, on_rr]).rename("e_value")

@@ -12,6 +12,7 @@ where the HTML ``alt`` attribute comes from; the functions here return the figur
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -30,7 +31,21 @@ from helpers.survival import numbers_at_risk
 if TYPE_CHECKING:  # only for annotations: plotting does not need statsmodels at import
     from helpers.meta import PooledEffect
 
-__all__ = ["OKABE_ITO", "SERIES_COLORS", "JUDGEMENT_STYLE", "use_house_style", "km_plot", "forest_plot", "dot_plot", "traffic_light"]
+__all__ = [
+    "OKABE_ITO",
+    "SERIES_COLORS",
+    "JUDGEMENT_STYLE",
+    "SAVEFIG_OPTIONS",
+    "use_house_style",
+    "plain",
+    "km_plot",
+    "forest_rows",
+    "draw_forest",
+    "forest_plot",
+    "dot_plot",
+    "traffic_light",
+    "stacked_bars",
+]
 
 #: The Okabe–Ito palette, distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = {
@@ -44,8 +59,9 @@ OKABE_ITO = {
     "black": "#000000",
 }
 #: Order in which series take colours (the first two contrast best in grey scale too).
-SERIES_COLORS = [OKABE_ITO[k] for k in ("blue", "vermillion", "bluish_green", "reddish_purple",
-                                         "orange", "sky_blue", "black")]
+SERIES_COLORS = [
+    OKABE_ITO[k] for k in ("blue", "vermillion", "bluish_green", "reddish_purple", "orange", "sky_blue", "black")
+]
 
 _STYLE = {
     "figure.figsize": (7.0, 4.5),
@@ -65,17 +81,43 @@ _STYLE = {
     "grid.linewidth": 0.6,
     "axes.prop_cycle": mpl.cycler(color=SERIES_COLORS),
     "svg.hashsalt": "bclm",  # deterministic SVG ids
+    "svg.fonttype": "path",
 }
+#: ``savefig`` options of every figure the book shows: no creation date, so the same figure gives
+#: the same SVG bytes on every run (with ``svg.hashsalt`` fixed in the style).
+SAVEFIG_OPTIONS = {"metadata": {"Date": None}}
 
 
 def use_house_style() -> None:
-    """Apply the book's matplotlib style (call once, in a chapter's import cell)."""
+    """Apply the book's matplotlib style (call once, in a chapter's import cell).
+
+    In a notebook, figures are shown as SVG (sharp at every zoom and screen density) written
+    deterministically: fixed ``svg.hashsalt`` and no date in the metadata (:data:`SAVEFIG_OPTIONS`).
+    """
     mpl.rcParams.update(_STYLE)
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # plain Python: nothing to configure
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("svg", **SAVEFIG_OPTIONS)
 
 
-def km_plot(fitted: Mapping, risk_times: Sequence[float], time_label: str = "Months",
-            ylabel: str = "Probability of being event-free", title: str | None = None,
-            confidence_bands: bool = True, colors: Sequence[str] | None = None) -> Figure:
+def plain(text) -> str:
+    """A label as plain text: a ``$`` from data is shown as a dollar sign, never read as maths."""
+    return str(text).replace("$", r"\$")
+
+
+def km_plot(
+    fitted: Mapping,
+    risk_times: Sequence[float],
+    time_label: str = "Months",
+    ylabel: str = "Probability of being event-free",
+    title: str | None = None,
+    confidence_bands: bool = True,
+    colors: Sequence[str] | None = None,
+) -> Figure:
     """Kaplan–Meier curves with their confidence bands and a numbers-at-risk table below.
 
     Parameters
@@ -99,26 +141,37 @@ def km_plot(fitted: Mapping, risk_times: Sequence[float], time_label: str = "Mon
     risk_times = np.asarray(risk_times, dtype=float)
     colors = list(colors) if colors is not None else SERIES_COLORS
     fig, (ax, ax_risk) = plt.subplots(
-        2, 1, sharex=True, figsize=(7.0, 5.0),
+        2,
+        1,
+        sharex=True,
+        figsize=(7.0, 5.0),
         gridspec_kw={"height_ratios": [4, 0.35 + 0.3 * len(fitted)], "hspace": 0.3},
     )
     for i, (label, kmf) in enumerate(fitted.items()):
         color = colors[i % len(colors)]
         sf = kmf.survival_function_
-        ax.step(sf.index, sf.iloc[:, 0], where="post", color=color, lw=1.8, label=str(label))
+        ax.step(sf.index, sf.iloc[:, 0], where="post", color=color, lw=1.8, label=plain(label))
         if confidence_bands:
             ci = kmf.confidence_interval_survival_function_
-            ax.fill_between(ci.index, ci.iloc[:, 0], ci.iloc[:, 1], step="post",
-                            color=color, alpha=0.18, lw=0)
+            ax.fill_between(ci.index, ci.iloc[:, 0], ci.iloc[:, 1], step="post", color=color, alpha=0.18, lw=0)
         censored = kmf.durations[kmf.event_observed == 0]
-        ax.plot(censored, kmf.survival_function_at_times(censored).to_numpy(), "|",
-                color=color, ms=5, mew=0.8, alpha=0.7)
+        ax.plot(
+            censored, kmf.survival_function_at_times(censored).to_numpy(), "|", color=color, ms=5, mew=0.8, alpha=0.7
+        )
         counts = numbers_at_risk(kmf.durations, risk_times)
         row = len(fitted) - 1 - i
         for t, n in zip(risk_times, counts):
             ax_risk.text(t, row, f"{n}", ha="center", va="center", fontsize=9, color=color)
-        ax_risk.text(-0.02, row, str(label), transform=ax_risk.get_yaxis_transform(),
-                     ha="right", va="center", fontsize=9, color=color)
+        ax_risk.text(
+            -0.02,
+            row,
+            plain(label),
+            transform=ax_risk.get_yaxis_transform(),
+            ha="right",
+            va="center",
+            fontsize=9,
+            color=color,
+        )
     ax.set_ylim(0, 1.02)
     ax.set_ylabel(ylabel)
     ax.legend(loc="lower left")
@@ -130,8 +183,7 @@ def km_plot(fitted: Mapping, risk_times: Sequence[float], time_label: str = "Mon
     for side in ("left", "top", "right"):
         ax_risk.spines[side].set_visible(False)
     ax_risk.set_xticks(risk_times)
-    ax_risk.set_xlim(risk_times.min() - 0.03 * np.ptp(risk_times),
-                     risk_times.max() + 0.03 * np.ptp(risk_times))
+    ax_risk.set_xlim(risk_times.min() - 0.03 * np.ptp(risk_times), risk_times.max() + 0.03 * np.ptp(risk_times))
     ax_risk.set_xlabel(time_label)
     ax_risk.set_title("Number at risk", fontsize=9, loc="left", pad=4)
     fig.subplots_adjust(left=0.16, right=0.97, top=0.95, bottom=0.1)
@@ -144,23 +196,28 @@ def _frame_values(frame: pd.DataFrame, name: str) -> np.ndarray:
         return frame[name].to_numpy()
     if name in frame.index.names:
         return frame.index.get_level_values(name).to_numpy()
-    raise KeyError(f"{name!r} is neither a column nor an index level of the studies "
-                   f"(columns {list(frame.columns)}, index {list(frame.index.names)})")
+    raise KeyError(
+        f"{name!r} is neither a column nor an index level of the studies "
+        f"(columns {list(frame.columns)}, index {list(frame.index.names)})"
+    )
 
 
 def _log_ticks(low: float, high: float) -> list[float]:
     """Readable hazard-ratio ticks between ``low`` and ``high`` (at most about seven)."""
-    for candidates in ([0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10],
-                       [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100],
-                       [0.001, 0.01, 0.1, 1, 10, 100, 1000]):
+    for candidates in (
+        [0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10],
+        [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100],
+        [0.001, 0.01, 0.1, 1, 10, 100, 1000],
+    ):
         ticks = [t for t in candidates if low <= t <= high]
         if len(ticks) <= 7:
             return ticks
     return ticks
 
 
-def _interval_line(ax, lower: float, upper: float, y: float, xlim: tuple[float, float],
-                   color: str, lw: float, caps: bool = False) -> None:
+def _interval_line(
+    ax, lower: float, upper: float, y: float, xlim: tuple[float, float], color: str, lw: float, caps: bool = False
+) -> None:
     """A horizontal interval at ``y``, clipped to ``xlim`` with an arrowhead where it is cut."""
     lo, hi = max(lower, xlim[0]), min(upper, xlim[1])
     ax.plot([lo, hi], [y, y], color=color, lw=lw, solid_capstyle="butt", zorder=2)
@@ -174,14 +231,277 @@ def _interval_line(ax, lower: float, upper: float, y: float, xlim: tuple[float, 
         ax.plot([hi], [y], marker=">", ms=5, color=color, zorder=3, clip_on=False)
 
 
-def forest_plot(studies: pd.DataFrame,
-                pooled: PooledEffect | Mapping[str, PooledEffect] | None = None,
-                group_col: str | None = None, label_col: str | None = None,
-                hr_col: str = "hr", lower_col: str = "hr_lower", upper_col: str = "hr_upper",
-                weight_col: str | None = None, level: float | None = None,
-                xlabel: str = "Hazard ratio (log scale)", title: str | None = None,
-                favours: tuple[str, str] | None = None, xlim: tuple[float, float] | None = None,
-                colors: Sequence[str] | None = None) -> Figure:
+def forest_rows(
+    studies: pd.DataFrame,
+    pooled: PooledEffect | Mapping[str, PooledEffect] | None = None,
+    group_col: str | None = None,
+    label_col: str | None = None,
+    hr_col: str = "hr",
+    lower_col: str = "hr_lower",
+    upper_col: str = "hr_upper",
+    weight_col: str | None = None,
+    colors: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The rows of a forest plot, top to bottom, as a tidy frame (the row model :func:`draw_forest`
+    draws; see :func:`forest_plot` for the parameters).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per line of the plot: ``kind`` (``header``, ``study``, ``pooled``, ``pi``,
+        ``heterogeneity`` or ``spacer``), ``label``, ``color``, ``group`` (index of the group),
+        ``hr``, ``lower``, ``upper`` and ``weight`` for studies, and ``result`` (the
+        :class:`helpers.meta.PooledEffect`) for pooled lines.
+    """
+    if len(studies) == 0:
+        raise ValueError("forest_rows needs at least one study")
+    hr = _frame_values(studies, hr_col).astype(float)
+    lower = _frame_values(studies, lower_col).astype(float)
+    upper = _frame_values(studies, upper_col).astype(float)
+    if label_col is None:
+        labels = [str(i[-1]) if isinstance(i, tuple) else str(i) for i in studies.index]
+    else:
+        labels = [str(x) for x in _frame_values(studies, label_col)]
+    for name, h, lo, hi in zip(labels, hr, lower, upper):
+        if not (np.all(np.isfinite([h, lo, hi])) and 0 < lo <= h <= hi):
+            raise ValueError(f"study {name!r}: need 0 < lower <= HR <= upper, got HR {h!r} ({lo!r}, {hi!r})")
+    if weight_col is None and "weight_percent" in studies.columns:
+        weight_col = "weight_percent"
+    weights = None if weight_col is None else _frame_values(studies, weight_col).astype(float)
+    if weights is not None and not np.all(np.isfinite(weights) & (weights >= 0)):
+        raise ValueError(f"weights in {weight_col!r} must be finite and non-negative, got {weights.tolist()}")
+
+    if group_col is None:
+        groups = [None]
+        membership = np.full(len(studies), None, dtype=object)
+        if isinstance(pooled, Mapping):
+            raise ValueError("pooled results per group need group_col")
+        pooled_by_group = {None: pooled} if pooled is not None else {}
+    else:
+        membership = _frame_values(studies, group_col)
+        groups = list(pd.unique(membership))
+        if pooled is not None and not isinstance(pooled, Mapping):
+            raise ValueError("with group_col, give pooled as a mapping {group: PooledEffect}")
+        pooled_by_group = dict(pooled or {})
+        unknown = [g for g in pooled_by_group if g not in groups]
+        if unknown:
+            raise ValueError(f"pooled results for groups {unknown} that are not in column {group_col!r} (has {groups})")
+    colors = list(colors) if colors is not None else SERIES_COLORS
+
+    # Rows from the top (y = 0) down.
+    rows: list[dict] = []
+    for g_index, group in enumerate(groups):
+        color = colors[g_index % len(colors)]
+        if group is not None:
+            rows.append({"kind": "header", "label": str(group), "color": color})
+        for i in np.flatnonzero([m == group for m in membership]):
+            rows.append(
+                {
+                    "kind": "study",
+                    "group": g_index,
+                    "label": labels[i],
+                    "color": color,
+                    "hr": hr[i],
+                    "lower": lower[i],
+                    "upper": upper[i],
+                    "weight": None if weights is None else weights[i],
+                }
+            )
+        result = pooled_by_group.get(group)
+        if result is not None:
+            short = f"{result.method}, HK" if result.hartung_knapp else result.method
+            rows.append({"kind": "pooled", "label": f"Pooled ({short})", "color": color, "result": result})
+            if result.method != "FE":
+                rows.append({"kind": "pi", "label": "Prediction interval", "color": color, "result": result})
+            rows.append({"kind": "heterogeneity", "color": color, "result": result})
+        if g_index < len(groups) - 1:
+            rows.append({"kind": "spacer"})
+
+    columns = ["kind", "label", "color", "group", "hr", "lower", "upper", "weight", "result"]
+    return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
+
+
+def draw_forest(
+    rows: pd.DataFrame,
+    level: float | None = None,
+    xlabel: str = "Hazard ratio (log scale)",
+    title: str | None = None,
+    favours: tuple[str, str] | None = None,
+    xlim: tuple[float, float] | None = None,
+) -> Figure:
+    """Draw the rows of :func:`forest_rows` (see :func:`forest_plot` for the parameters)."""
+    rows = [
+        {k: None if isinstance(v, float) and np.isnan(v) else v for k, v in r.items()} for r in rows.to_dict("records")
+    ]
+    drawn = [r for r in rows if r["kind"] == "study"]
+    results = [r["result"] for r in rows if r["kind"] == "pooled"]
+    if level is None:
+        levels = {result.level for result in results}
+        level = levels.pop() if len(levels) == 1 else 0.95
+    lows = [r["lower"] for r in drawn] + [1.0]
+    highs = [r["upper"] for r in drawn] + [1.0]
+    for result in results:
+        lows.append(result.hr_pi_lower if result.hr_pi_lower is not None else result.hr_lower)
+        highs.append(result.hr_pi_upper if result.hr_pi_upper is not None else result.hr_upper)
+    if xlim is None:
+        xlim = (min(lows) / 1.12, max(highs) * 1.12)
+    elif not 0 < xlim[0] < 1 < xlim[1]:
+        raise ValueError(f"xlim must satisfy 0 < low < 1 < high, got {xlim!r}")
+
+    top_margin = 0.4 + (0.3 if title else 0.0)
+    height = 0.6 + top_margin + 0.27 * len(rows) + (0.25 if favours else 0.0)
+    fig, ax = plt.subplots(figsize=(7.0, height))
+    fig.subplots_adjust(
+        left=0.32, right=0.62, top=1 - top_margin / height, bottom=(0.5 + (0.25 if favours else 0.0)) / height
+    )
+    in_rows = blended_transform_factory(fig.transFigure, ax.transData)
+    above = blended_transform_factory(fig.transFigure, ax.transAxes)
+    x_label, x_estimate, x_weight = 0.02, 0.645, 0.975
+    ax.text(x_label, 1.01, "Study", transform=above, ha="left", va="bottom", fontweight="bold")
+    ax.text(x_estimate, 1.01, f"HR ({level * 100:g}% CI)", transform=above, ha="left", va="bottom", fontweight="bold")
+    # Every weight or none: a Weight column only when each study has one.
+    show_weights = bool(drawn) and all(r["weight"] is not None for r in drawn)
+    if show_weights:
+        ax.text(x_weight, 1.01, "Weight", transform=above, ha="right", va="bottom", fontweight="bold")
+
+    # Square areas are proportional to the weights within each group.
+    max_weight = {}
+    for row in drawn:
+        if row["weight"] is not None:
+            max_weight[row["group"]] = max(max_weight.get(row["group"], 0.0), row["weight"])
+    for position, row in enumerate(rows):
+        y = -position
+        kind = row["kind"]
+        if kind == "header":
+            ax.text(
+                x_label,
+                y,
+                plain(row["label"]),
+                transform=in_rows,
+                ha="left",
+                va="center",
+                fontweight="bold",
+                color=row["color"],
+            )
+        elif kind == "study":
+            largest = max_weight.get(row["group"])
+            size = 6.0 if not largest else 3.0 + 9.0 * np.sqrt(row["weight"] / largest)
+            _interval_line(ax, row["lower"], row["upper"], y, xlim, row["color"], 1.2)
+            if xlim[0] <= row["hr"] <= xlim[1]:
+                ax.plot([row["hr"]], [y], marker="s", ms=size, color=row["color"], zorder=3)
+            ax.text(x_label + 0.015, y, plain(row["label"]), transform=in_rows, ha="left", va="center")
+            ax.text(
+                x_estimate,
+                y,
+                f"{format_number(row['hr'])} ({format_ci(row['lower'], row['upper'])})",
+                transform=in_rows,
+                ha="left",
+                va="center",
+            )
+            if show_weights:
+                ax.text(x_weight, y, f"{format_number(row['weight'], 1)}%", transform=in_rows, ha="right", va="center")
+        elif kind == "pooled":
+            result = row["result"]
+            lo, hi = max(result.hr_lower, xlim[0]), min(result.hr_upper, xlim[1])
+            ax.add_patch(
+                Polygon(
+                    [(lo, y), (result.hr, y + 0.32), (hi, y), (result.hr, y - 0.32)],
+                    closed=True,
+                    facecolor=row["color"],
+                    edgecolor=row["color"],
+                    zorder=3,
+                    label=row["label"],
+                )
+            )
+            ax.text(x_label + 0.015, y, row["label"], transform=in_rows, ha="left", va="center", fontweight="bold")
+            ax.text(
+                x_estimate,
+                y,
+                f"{format_number(result.hr)} ({format_ci(result.hr_lower, result.hr_upper)})",
+                transform=in_rows,
+                ha="left",
+                va="center",
+                fontweight="bold",
+            )
+            if show_weights:
+                ax.text(
+                    x_weight,
+                    y,
+                    f"{format_number(result.weights.sum(), 1)}%",
+                    transform=in_rows,
+                    ha="right",
+                    va="center",
+                    fontweight="bold",
+                )
+        elif kind == "pi":
+            result = row["result"]
+            ax.text(x_label + 0.015, y, row["label"], transform=in_rows, ha="left", va="center")
+            if result.pi_lower is None:
+                text = f"not estimable (k = {result.k})"
+            else:
+                _interval_line(ax, result.hr_pi_lower, result.hr_pi_upper, y, xlim, row["color"], 1.6, caps=True)
+                text = format_ci(result.hr_pi_lower, result.hr_pi_upper)
+            ax.text(x_estimate, y, text, transform=in_rows, ha="left", va="center")
+        elif kind == "heterogeneity":
+            result = row["result"]
+            p_text = format_p(result.q_p)
+            p_text = f"p {p_text}" if p_text.startswith("<") else f"p = {p_text}"
+            small = {"transform": in_rows, "va": "center", "fontsize": 9, "color": "#555555"}
+            ax.text(
+                x_label + 0.015,
+                y,
+                f"Heterogeneity: Q = {format_number(result.q)}, df = {result.q_df}",
+                ha="left",
+                **small,
+            )
+            tau2_text = "" if result.method == "FE" else f"τ² = {format_number(result.tau2, 3)}, "
+            ax.text(x_estimate, y, f"I² = {format_number(result.i2, 0)}%, {tau2_text}{p_text}", ha="left", **small)
+
+    ax.axvline(1.0, color=OKABE_ITO["black"], lw=0.8, zorder=1)
+    ax.set_xscale("log")
+    ax.set_xlim(*xlim)
+    ax.xaxis.set_major_locator(FixedLocator(_log_ticks(*xlim)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_ylim(-len(rows) + 0.4, 0.6)
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.spines["left"].set_visible(False)
+    ax.set_xlabel(xlabel, labelpad=16 if favours else 4)
+    if favours:
+        for text, sign, align in ((favours[0], -1, "right"), (favours[1], 1, "left")):
+            ax.annotate(
+                text,
+                xy=(1.0, 0.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(4 * sign, -22),
+                textcoords="offset points",
+                ha=align,
+                va="top",
+                fontsize=9,
+            )
+    if title:
+        fig.suptitle(title, x=x_label, y=1 - 0.08 / height, ha="left", va="top", fontsize=11)
+    return fig
+
+
+def forest_plot(
+    studies: pd.DataFrame,
+    pooled: PooledEffect | Mapping[str, PooledEffect] | None = None,
+    group_col: str | None = None,
+    label_col: str | None = None,
+    hr_col: str = "hr",
+    lower_col: str = "hr_lower",
+    upper_col: str = "hr_upper",
+    weight_col: str | None = None,
+    level: float | None = None,
+    xlabel: str = "Hazard ratio (log scale)",
+    title: str | None = None,
+    favours: tuple[str, str] | None = None,
+    xlim: tuple[float, float] | None = None,
+    colors: Sequence[str] | None = None,
+) -> Figure:
     """Forest plot of hazard ratios: one row per study, optionally pooled, optionally in groups.
 
     Each study is a square (area proportional to its weight, when weights are given) with its
@@ -229,174 +549,21 @@ def forest_plot(studies: pd.DataFrame,
     Returns
     -------
     matplotlib.figure.Figure
+        :func:`draw_forest` of :func:`forest_rows`: the row model (which lines, in which order)
+        and the drawing are separate steps, each usable alone.
     """
-    if len(studies) == 0:
-        raise ValueError("forest_plot needs at least one study")
-    hr = _frame_values(studies, hr_col).astype(float)
-    lower = _frame_values(studies, lower_col).astype(float)
-    upper = _frame_values(studies, upper_col).astype(float)
-    if label_col is None:
-        labels = [str(i[-1]) if isinstance(i, tuple) else str(i) for i in studies.index]
-    else:
-        labels = [str(x) for x in _frame_values(studies, label_col)]
-    for name, h, lo, hi in zip(labels, hr, lower, upper):
-        if not (np.all(np.isfinite([h, lo, hi])) and 0 < lo <= h <= hi):
-            raise ValueError(f"study {name!r}: need 0 < lower <= HR <= upper, "
-                             f"got HR {h!r} ({lo!r}, {hi!r})")
-    if weight_col is None and "weight_percent" in studies.columns:
-        weight_col = "weight_percent"
-    weights = None if weight_col is None else _frame_values(studies, weight_col).astype(float)
-    if weights is not None and not np.all(np.isfinite(weights) & (weights >= 0)):
-        raise ValueError(f"weights in {weight_col!r} must be finite and non-negative, "
-                         f"got {weights.tolist()}")
-
-    if group_col is None:
-        groups = [None]
-        membership = np.full(len(studies), None, dtype=object)
-        if isinstance(pooled, Mapping):
-            raise ValueError("pooled results per group need group_col")
-        pooled_by_group = {None: pooled} if pooled is not None else {}
-    else:
-        membership = _frame_values(studies, group_col)
-        groups = list(pd.unique(membership))
-        if pooled is not None and not isinstance(pooled, Mapping):
-            raise ValueError("with group_col, give pooled as a mapping {group: PooledEffect}")
-        pooled_by_group = dict(pooled or {})
-        unknown = [g for g in pooled_by_group if g not in groups]
-        if unknown:
-            raise ValueError(f"pooled results for groups {unknown} that are not in column "
-                             f"{group_col!r} (has {groups})")
-    colors = list(colors) if colors is not None else SERIES_COLORS
-    if level is None:
-        levels = {p.level for p in pooled_by_group.values()}
-        level = levels.pop() if len(levels) == 1 else 0.95
-
-    # Rows from the top (y = 0) down.
-    rows: list[dict] = []
-    for g_index, group in enumerate(groups):
-        color = colors[g_index % len(colors)]
-        if group is not None:
-            rows.append({"kind": "header", "label": str(group), "color": color})
-        for i in np.flatnonzero([m == group for m in membership]):
-            rows.append({"kind": "study", "group": g_index, "label": labels[i], "color": color,
-                         "hr": hr[i], "lower": lower[i], "upper": upper[i],
-                         "weight": None if weights is None else weights[i]})
-        result = pooled_by_group.get(group)
-        if result is not None:
-            short = f"{result.method}, HK" if result.hartung_knapp else result.method
-            rows.append({"kind": "pooled", "label": f"Pooled ({short})", "color": color,
-                         "result": result})
-            if result.method != "FE":
-                rows.append({"kind": "pi", "label": "Prediction interval", "color": color,
-                             "result": result})
-            rows.append({"kind": "heterogeneity", "color": color, "result": result})
-        if g_index < len(groups) - 1:
-            rows.append({"kind": "spacer"})
-
-    drawn = [r for r in rows if r["kind"] == "study"]
-    lows = [r["lower"] for r in drawn] + [1.0]
-    highs = [r["upper"] for r in drawn] + [1.0]
-    for result in pooled_by_group.values():
-        lows.append(result.hr_pi_lower if result.hr_pi_lower is not None else result.hr_lower)
-        highs.append(result.hr_pi_upper if result.hr_pi_upper is not None else result.hr_upper)
-    if xlim is None:
-        xlim = (min(lows) / 1.12, max(highs) * 1.12)
-    elif not 0 < xlim[0] < 1 < xlim[1]:
-        raise ValueError(f"xlim must satisfy 0 < low < 1 < high, got {xlim!r}")
-
-    top_margin = 0.4 + (0.3 if title else 0.0)
-    height = 0.6 + top_margin + 0.27 * len(rows) + (0.25 if favours else 0.0)
-    fig, ax = plt.subplots(figsize=(7.0, height))
-    fig.subplots_adjust(left=0.32, right=0.62, top=1 - top_margin / height,
-                        bottom=(0.5 + (0.25 if favours else 0.0)) / height)
-    in_rows = blended_transform_factory(fig.transFigure, ax.transData)
-    above = blended_transform_factory(fig.transFigure, ax.transAxes)
-    x_label, x_estimate, x_weight = 0.02, 0.645, 0.975
-    ax.text(x_label, 1.01, "Study", transform=above, ha="left", va="bottom", fontweight="bold")
-    ax.text(x_estimate, 1.01, f"HR ({level * 100:g}% CI)", transform=above, ha="left",
-            va="bottom", fontweight="bold")
-    if weights is not None or pooled_by_group:
-        ax.text(x_weight, 1.01, "Weight", transform=above, ha="right", va="bottom",
-                fontweight="bold")
-
-    # Square areas are proportional to the weights within each group.
-    max_weight = {}
-    for row in drawn:
-        if row["weight"] is not None:
-            max_weight[row["group"]] = max(max_weight.get(row["group"], 0.0), row["weight"])
-    for position, row in enumerate(rows):
-        y = -position
-        kind = row["kind"]
-        if kind == "header":
-            ax.text(x_label, y, row["label"], transform=in_rows, ha="left", va="center",
-                    fontweight="bold", color=row["color"])
-        elif kind == "study":
-            largest = max_weight.get(row["group"])
-            size = 6.0 if not largest else 3.0 + 9.0 * np.sqrt(row["weight"] / largest)
-            _interval_line(ax, row["lower"], row["upper"], y, xlim, row["color"], 1.2)
-            if xlim[0] <= row["hr"] <= xlim[1]:
-                ax.plot([row["hr"]], [y], marker="s", ms=size, color=row["color"], zorder=3)
-            ax.text(x_label + 0.015, y, row["label"], transform=in_rows, ha="left", va="center")
-            ax.text(x_estimate, y, f"{format_number(row['hr'])} "
-                    f"({format_ci(row['lower'], row['upper'])})",
-                    transform=in_rows, ha="left", va="center")
-            if row["weight"] is not None:
-                ax.text(x_weight, y, f"{format_number(row['weight'], 1)}%", transform=in_rows,
-                        ha="right", va="center")
-        elif kind == "pooled":
-            result = row["result"]
-            lo, hi = max(result.hr_lower, xlim[0]), min(result.hr_upper, xlim[1])
-            ax.add_patch(Polygon([(lo, y), (result.hr, y + 0.32), (hi, y), (result.hr, y - 0.32)],
-                                 closed=True, facecolor=row["color"], edgecolor=row["color"],
-                                 zorder=3, label=row["label"]))
-            ax.text(x_label + 0.015, y, row["label"], transform=in_rows, ha="left", va="center",
-                    fontweight="bold")
-            ax.text(x_estimate, y, f"{format_number(result.hr)} "
-                    f"({format_ci(result.hr_lower, result.hr_upper)})",
-                    transform=in_rows, ha="left", va="center", fontweight="bold")
-            ax.text(x_weight, y, f"{format_number(result.weights.sum(), 1)}%",
-                    transform=in_rows, ha="right", va="center", fontweight="bold")
-        elif kind == "pi":
-            result = row["result"]
-            ax.text(x_label + 0.015, y, row["label"], transform=in_rows, ha="left", va="center")
-            if result.pi_lower is None:
-                text = f"not estimable (k = {result.k})"
-            else:
-                _interval_line(ax, result.hr_pi_lower, result.hr_pi_upper, y, xlim,
-                               row["color"], 1.6, caps=True)
-                text = format_ci(result.hr_pi_lower, result.hr_pi_upper)
-            ax.text(x_estimate, y, text, transform=in_rows, ha="left", va="center")
-        elif kind == "heterogeneity":
-            result = row["result"]
-            p_text = format_p(result.q_p)
-            p_text = f"p {p_text}" if p_text.startswith("<") else f"p = {p_text}"
-            small = {"transform": in_rows, "va": "center", "fontsize": 8, "color": "#555555"}
-            ax.text(x_label + 0.015, y, f"Heterogeneity: Q = {format_number(result.q)}, "
-                    f"df = {result.q_df}", ha="left", **small)
-            tau2_text = "" if result.method == "FE" else f"τ² = {format_number(result.tau2, 3)}, "
-            ax.text(x_estimate, y, f"I² = {format_number(result.i2, 0)}%, {tau2_text}{p_text}",
-                    ha="left", **small)
-
-    ax.axvline(1.0, color=OKABE_ITO["black"], lw=0.8, zorder=1)
-    ax.set_xscale("log")
-    ax.set_xlim(*xlim)
-    ax.xaxis.set_major_locator(FixedLocator(_log_ticks(*xlim)))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_ylim(-len(rows) + 0.4, 0.6)
-    ax.set_yticks([])
-    ax.grid(False)
-    ax.spines["left"].set_visible(False)
-    ax.set_xlabel(xlabel, labelpad=16 if favours else 4)
-    if favours:
-        for text, sign, align in ((favours[0], -1, "right"), (favours[1], 1, "left")):
-            ax.annotate(text, xy=(1.0, 0.0), xycoords=("data", "axes fraction"),
-                        xytext=(4 * sign, -22), textcoords="offset points", ha=align,
-                        va="top", fontsize=8)
-    if title:
-        fig.suptitle(title, x=x_label, y=1 - 0.08 / height, ha="left", va="top", fontsize=11)
-    return fig
+    rows = forest_rows(
+        studies,
+        pooled=pooled,
+        group_col=group_col,
+        label_col=label_col,
+        hr_col=hr_col,
+        lower_col=lower_col,
+        upper_col=upper_col,
+        weight_col=weight_col,
+        colors=colors,
+    )
+    return draw_forest(rows, level=level, xlabel=xlabel, title=title, favours=favours, xlim=xlim)
 
 
 #: Risk-of-bias judgements: colour and a symbol, so colour is never the only cue.
@@ -411,8 +578,16 @@ JUDGEMENT_STYLE = {
 }
 
 
-def dot_plot(rows: pd.DataFrame, value: str, label: str, colour_by: str, marker_by: str,
-             markers: Mapping[str, str], xlabel: str, title: str | None = None) -> Figure:
+def dot_plot(
+    rows: pd.DataFrame,
+    value: str,
+    label: str,
+    colour_by: str,
+    marker_by: str,
+    markers: Mapping[str, str],
+    xlabel: str,
+    title: str | None = None,
+) -> Figure:
     """One row per estimate, a dot at its value: for values that must NOT be read as effects.
 
     Used for medians of single-arm series (each from its own population and time zero), where
@@ -457,15 +632,15 @@ def dot_plot(rows: pd.DataFrame, value: str, label: str, colour_by: str, marker_
     for y, (_, row) in enumerate(rows.iterrows()):
         ax.plot(row[value], y, markers[row[marker_by]], color=colours[row[colour_by]], ms=7)
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels(list(rows[label]), fontsize=8)
+    ax.set_yticklabels([plain(v) for v in rows[label]], fontsize=9)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(0, None)
     ax.set_xlabel(xlabel)
     if title:
         ax.set_title(title, fontsize=10, loc="right")
-    handles = [plt.Line2D([], [], ls="", marker=m, color="grey", label=k) for k, m in markers.items()]
-    handles += [plt.Line2D([], [], ls="", marker="o", color=c, label=t) for t, c in colours.items()]
-    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=7, frameon=False, bbox_to_anchor=(0.55, 0.0))
+    handles = [plt.Line2D([], [], ls="", marker=m, color="grey", label=plain(k)) for k, m in markers.items()]
+    handles += [plt.Line2D([], [], ls="", marker="o", color=c, label=plain(t)) for t, c in colours.items()]
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=9, frameon=False, bbox_to_anchor=(0.55, 0.0))
     return fig
 
 
@@ -482,7 +657,10 @@ def traffic_light(matrix, title: str | None = None) -> Figure:
     -------
     matplotlib.figure.Figure
         Circles coloured by judgement (Okabe–Ito) with a symbol inside (+ low, ! some
-        concerns/moderate, − high/serious, × critical, ? no information) and a legend.
+        concerns/moderate, − high/serious, × critical, ? no information). Columns are headed
+        D1, D2, … and a key under the grid names each domain, then the judgements; every label
+        is at least 9 pt (12 px at 1:1, over 70% of the book's body text) and the figure is no
+        wider than its content needs (at most 7 inches), so a phone shrinks it little.
     """
     if matrix.empty:
         raise ValueError("traffic_light needs at least one judgement")
@@ -490,31 +668,120 @@ def traffic_light(matrix, title: str | None = None) -> Figure:
     if unknown:
         raise ValueError(f"unknown judgement(s) {sorted(unknown)}; expected {sorted(JUDGEMENT_STYLE)}")
     n_rows, n_cols = matrix.shape
-    fig, ax = plt.subplots(figsize=(1.6 + 0.95 * n_cols + 2.6, 0.9 + 0.42 * n_rows))
+    used = [k for k in JUDGEMENT_STYLE if (matrix == k).any().any()]
+    legend_rows = -(-len(used) // 4)  # the judgements, four to a row
+    key_lines = n_cols + 1
+    lines = [len(textwrap.wrap(f"{label} ({tool})", 42)) for label, tool in matrix.index]
+    grid_height = 0.45 + sum(0.34 if n == 1 else 0.2 + 0.16 * n for n in lines)
+    key_height = 0.2 * key_lines + 0.28 * legend_rows + 0.2
+    height = grid_height + key_height + (0.35 if title else 0.0)
+    fig = plt.figure(figsize=(7.0, height))
+    # Grid: one column per domain at 0.42 in, right of the row labels (wrapped at 42 characters).
+    # The figure is as wide as its labels, grid and key need (at most 7 in), so that a phone
+    # shrinks it as little as possible.
+    labels = [plain(textwrap.fill(f"{label} ({tool})", 42)) for label, tool in matrix.index]
+    key = [plain(f"D{j + 1}  {domain}") for j, domain in enumerate(matrix.columns)]
+    renderer = fig.canvas.get_renderer()
+
+    def widest(texts, size):
+        return max(fig.text(0, 0, t, fontsize=size).get_window_extent(renderer).width for t in texts) / fig.dpi
+
+    label_width = widest(labels, 10)
+    key_width = max(widest(key, 9.5), 1.15 * min(len(used), 4) + 0.2, widest([plain(title)], 11) if title else 0.0)
+    for text in list(fig.texts):
+        text.remove()
+    grid_width = min(0.42 * n_cols, 6.6 - label_width)
+    fig_width = min(7.0, max(0.45 + label_width + grid_width, 0.4 + key_width, 3.5))
+    fig.set_size_inches(fig_width, height)
+    width = grid_width / fig_width
+    left = min((0.2 + label_width) / fig_width, 1 - 0.1 / fig_width - width)
+    above = 0.35 if title else 0.0
+    ax = fig.add_axes((left, 1 - (grid_height + above - 0.05) / height, width, (grid_height - 0.45) / height))
+    margin = 0.2 / fig_width
     for i, (_, values) in enumerate(matrix.iterrows()):
         for j, value in enumerate(values):
             if not isinstance(value, str):
                 continue
             color, symbol, _ = JUDGEMENT_STYLE[value]
-            ax.scatter(j, i, s=330, color=color, edgecolor="white", zorder=3)
-            ax.text(j, i, symbol, ha="center", va="center", fontsize=10, fontweight="bold",
-                    color="black" if value in ("some_concerns", "moderate", "no_information") else "white", zorder=4)
-    ax.set_xlim(-0.6, n_cols - 0.4)
+            ax.scatter(j, i, s=220, color=color, edgecolor="white", zorder=3)
+            ax.text(
+                j,
+                i,
+                symbol,
+                ha="center",
+                va="center",
+                fontsize=10,
+                fontweight="bold",
+                color="black" if value in ("some_concerns", "moderate", "no_information") else "white",
+                zorder=4,
+            )
+    ax.set_xlim(-0.5, n_cols - 0.5)
     ax.set_ylim(n_rows - 0.5, -0.5)
     ax.set_xticks(range(n_cols))
-    ax.set_xticklabels([str(c).replace(" ", "\n", 2) for c in matrix.columns], fontsize=8)
+    ax.set_xticklabels([f"D{j + 1}" for j in range(n_cols)], fontsize=10, fontweight="bold")
     ax.xaxis.tick_top()
     ax.set_yticks(range(n_rows))
-    ax.set_yticklabels([f"{label} ({tool})" for label, tool in matrix.index], fontsize=9)
+    ax.set_yticklabels(labels, fontsize=10)
     ax.grid(False)
     for side in ("left", "right", "top", "bottom"):
         ax.spines[side].set_visible(False)
     ax.tick_params(length=0)
-    used = [k for k in JUDGEMENT_STYLE if (matrix == k).any().any()]
-    handles = [plt.Line2D([], [], marker="o", ls="", color=JUDGEMENT_STYLE[k][0], ms=10,
-                          label=f"{JUDGEMENT_STYLE[k][1]} {JUDGEMENT_STYLE[k][2]}") for k in used]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    # The key, under the grid: each domain by its number, then the judgements.
+    y = (key_height - 0.15) / height
+    step = 0.2 / height
+    fig.text(margin, y, "Domains", fontsize=9.5, fontweight="bold", va="top")
+    for j, line in enumerate(key):
+        fig.text(margin, y - (j + 1) * step, line, fontsize=9.5, va="top")
+    handles = [
+        plt.Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color=JUDGEMENT_STYLE[k][0],
+            ms=10,
+            label=f"{JUDGEMENT_STYLE[k][1]} {JUDGEMENT_STYLE[k][2]}",
+        )
+        for k in used
+    ]
+    fig.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(margin - 0.01, 0.0),
+        ncol=min(len(used), 4),
+        frameon=False,
+        fontsize=9.5,
+        handletextpad=0.3,
+        columnspacing=1.2,
+    )
     if title:
-        ax.set_title(title, pad=28)
-    fig.tight_layout()
+        fig.suptitle(plain(title), x=margin, y=1 - 0.08 / height, ha="left", va="top", fontsize=11)
     return fig
+
+
+def stacked_bars(
+    counts: pd.DataFrame,
+    xlabel: str,
+    colors: Sequence[str] | None = None,
+    hatches: Sequence[str] = ("", "xx", "..", "//"),
+    figsize: tuple[float, float] = (7.0, 3.2),
+) -> Figure:
+    """Horizontal stacked bars of counts: one bar per row of ``counts`` (top to bottom in the
+    order given), one segment per column, each segment in its own colour and hatch (so colour is
+    never the only cue), with the legend under the bars. Used for the claims audit's
+    verdicts per article.
+    """
+    if counts.empty:
+        raise ValueError("stacked_bars needs at least one row and one column")
+    colors = list(colors) if colors is not None else SERIES_COLORS[: counts.shape[1]]
+    counts = counts.rename(index=plain, columns=plain)
+    ax = counts.iloc[::-1].plot.barh(stacked=True, color=colors, edgecolor="black", linewidth=0.5, figsize=figsize)
+    for bars, hatch in zip(ax.containers, hatches):
+        for bar in bars:
+            bar.set_hatch(hatch)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("")
+    # The legend sits under the bars, inside the figure: it stays with the figure at any width.
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.22), ncol=min(counts.shape[1], 4), frameon=False)
+    ax.figure.tight_layout()
+    return ax.figure

@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from numbers import Integral
 
 import numpy as np
 import pandas as pd
+
+from helpers import _check
 
 __all__ = ["ILLUSTRATION_NOTE", "simulate_trial", "assign_after_wait", "is_illustration"]
 
@@ -47,44 +48,36 @@ ILLUSTRATION_NOTE = (
 _ARM_KEYS = {"n", "median"}
 
 
-def _finite(value, name: str) -> float:
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return value
-
-
 def _check_arms(arms: Mapping) -> dict[str, tuple[int, float]]:
     if not isinstance(arms, Mapping) or not arms:
         raise ValueError("arms must be a non-empty mapping {name: {'n': ..., 'median': ...}}")
     checked = {}
     for name, spec in arms.items():
         if not isinstance(spec, Mapping):
-            raise TypeError(f"arm {name!r}: expected a mapping with keys 'n' and 'median', "
-                            f"got {type(spec).__name__}")
+            raise TypeError(f"arm {name!r}: expected a mapping with keys 'n' and 'median', got {type(spec).__name__}")
         missing, unknown = _ARM_KEYS - set(spec), set(spec) - _ARM_KEYS
         if missing or unknown:
-            raise ValueError(f"arm {name!r}: expected keys ['median', 'n'], "
-                             f"missing {sorted(missing)}, unknown {sorted(unknown, key=str)}")
-        n = spec["n"]
-        if isinstance(n, bool) or not isinstance(n, Integral):
-            raise TypeError(f"arm {name!r}: n must be an integer, got {n!r}")
-        if n < 1:
-            raise ValueError(f"arm {name!r}: n must be at least 1, got {n}")
-        median = _finite(spec["median"], f"arm {name!r}: median")
-        if median <= 0:
-            raise ValueError(f"arm {name!r}: median must be positive, got {median!r}")
-        checked[str(name)] = (int(n), median)
+            raise ValueError(
+                f"arm {name!r}: expected keys ['median', 'n'], "
+                f"missing {sorted(missing)}, unknown {sorted(unknown, key=str)}"
+            )
+        n = _check.integer(spec["n"], f"arm {name!r}: n", low=1)
+        median = _check.positive(spec["median"], f"arm {name!r}: median")
+        checked[str(name)] = (n, median)
     if len(checked) != len(arms):
         raise ValueError("arm names must stay distinct when written as text")
     return checked
 
 
-def simulate_trial(arms: Mapping[str, Mapping[str, float]], *, accrual: float,
-                   follow_up: float, seed: int, shape: float = 1.0,
-                   dropout_hazard: float = 0.0) -> pd.DataFrame:
+def simulate_trial(
+    arms: Mapping[str, Mapping[str, float]],
+    *,
+    accrual: float,
+    follow_up: float,
+    seed: int,
+    shape: float = 1.0,
+    dropout_hazard: float = 0.0,
+) -> pd.DataFrame:
     """Simulate pseudo patient-level data consistent with reported medians and design.
 
     See the module docstring for the model. The same ``seed`` and inputs (including the order
@@ -118,22 +111,11 @@ def simulate_trial(arms: Mapping[str, Mapping[str, float]], *, accrual: float,
         :data:`ILLUSTRATION_NOTE` and ``attrs["assumptions"]`` records the inputs.
     """
     checked = _check_arms(arms)
-    accrual = _finite(accrual, "accrual")
-    if accrual < 0:
-        raise ValueError(f"accrual must be ≥ 0, got {accrual!r}")
-    follow_up = _finite(follow_up, "follow_up")
-    if follow_up <= 0:
-        raise ValueError(f"follow_up must be positive, got {follow_up!r}")
-    shape = _finite(shape, "shape")
-    if shape <= 0:
-        raise ValueError(f"shape must be positive, got {shape!r}")
-    dropout_hazard = _finite(dropout_hazard, "dropout_hazard")
-    if dropout_hazard < 0:
-        raise ValueError(f"dropout_hazard must be ≥ 0, got {dropout_hazard!r}")
-    if isinstance(seed, bool) or not isinstance(seed, Integral):
-        raise TypeError(f"seed must be an integer, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be non-negative, got {seed}")
+    accrual = _check.non_negative(accrual, "accrual")
+    follow_up = _check.positive(follow_up, "follow_up")
+    shape = _check.positive(shape, "shape")
+    dropout_hazard = _check.non_negative(dropout_hazard, "dropout_hazard")
+    seed = _check.integer(seed, "seed", low=0)
 
     rng = np.random.default_rng(int(seed))
     analysis_time = accrual + follow_up
@@ -145,11 +127,15 @@ def simulate_trial(arms: Mapping[str, Mapping[str, float]], *, accrual: float,
         censor_time = analysis_time - entry
         if dropout_hazard > 0:
             censor_time = np.minimum(censor_time, rng.exponential(1 / dropout_hazard, size=n))
-        parts.append(pd.DataFrame({
-            "time": np.minimum(event_time, censor_time),
-            "event": (event_time <= censor_time).astype(int),
-            "arm": name,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "time": np.minimum(event_time, censor_time),
+                    "event": (event_time <= censor_time).astype(int),
+                    "arm": name,
+                }
+            )
+        )
     df = pd.concat(parts, ignore_index=True)
     df.attrs = {
         "illustration": True,
@@ -167,9 +153,15 @@ def simulate_trial(arms: Mapping[str, Mapping[str, float]], *, accrual: float,
     return df
 
 
-def assign_after_wait(cohort: pd.DataFrame, *, max_wait: float, share_offered: float, seed: int,
-                      labels: tuple[str, str] = ("treated (ever)", "never treated"),
-                      duration_col: str = "time") -> pd.DataFrame:
+def assign_after_wait(
+    cohort: pd.DataFrame,
+    *,
+    max_wait: float,
+    share_offered: float,
+    seed: int,
+    labels: tuple[str, str] = ("treated (ever)", "never treated"),
+    duration_col: str = "time",
+) -> pd.DataFrame:
     """Label patients "ever treated" the way a study with immortal time does: an ILLUSTRATION.
 
     Each patient is offered the treatment with probability ``share_offered``, after a wait
@@ -207,26 +199,26 @@ def assign_after_wait(cohort: pd.DataFrame, *, max_wait: float, share_offered: f
     ValueError
         For a non-positive ``max_wait``, a share outside [0, 1] or a missing duration.
     """
-    if duration_col not in cohort.columns:
-        raise KeyError(f"assign_after_wait: no column {duration_col!r} in the cohort")
-    max_wait = _finite(max_wait, "max_wait")
-    if max_wait <= 0:
-        raise ValueError(f"max_wait must be positive, got {max_wait:g}")
-    share = _finite(share_offered, "share_offered")
-    if not 0 <= share <= 1:
-        raise ValueError(f"share_offered must lie in [0, 1], got {share:g}")
+    _check.columns(cohort, [duration_col], "the cohort")
+    max_wait = _check.positive(max_wait, "max_wait")
+    share = _check.probability(share_offered, "share_offered")
+    seed = _check.integer(seed, "seed", low=0)
+    if len(labels) != 2 or labels[0] == labels[1]:
+        raise ValueError(f"labels must be two distinct group names (treated, untreated), got {labels!r}")
     missing = cohort.index[cohort[duration_col].isna()]
     if len(missing):
-        raise ValueError(f"assign_after_wait: {duration_col} is missing in row {missing[0]} "
-                         f"({len(missing)} row(s))")
+        raise ValueError(f"assign_after_wait: {duration_col} is missing in row {missing[0]} ({len(missing)} row(s))")
     rng = np.random.default_rng(seed)
     wait = rng.uniform(0, max_wait, size=len(cohort))
     offered = rng.random(len(cohort)) < share
     treated = offered & (cohort[duration_col].to_numpy() > wait)
     out = cohort.assign(wait=wait, offered=offered, group=np.where(treated, labels[0], labels[1]))
-    out.attrs = {**cohort.attrs, "illustration": True, "note": ILLUSTRATION_NOTE,
-                 "immortal_time": {"max_wait": max_wait, "share_offered": share, "seed": int(seed),
-                                   "labels": list(labels)}}
+    out.attrs = {
+        **cohort.attrs,
+        "illustration": True,
+        "note": ILLUSTRATION_NOTE,
+        "immortal_time": {"max_wait": max_wait, "share_offered": share, "seed": int(seed), "labels": list(labels)},
+    }
     return out
 
 

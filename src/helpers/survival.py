@@ -2,6 +2,11 @@
 
 Thin, documented wrappers around lifelines so that every chapter computes a median, a
 log-rank test, a Cox hazard ratio or a restricted mean survival time (RMST) the same way.
+The Kaplan–Meier arithmetic that needs no confidence limits lives in :mod:`helpers.km`.
+
+Every function checks its data first: durations must be finite and ≥ 0 with none missing, and
+events coded 1 = event, 0 = censored. R's ``Surv`` coding (1 = censored, 2 = event) is refused
+with a hint, since read as 0/1 it would count every patient as an event.
 
 References
 ----------
@@ -25,6 +30,9 @@ from lifelines.statistics import logrank_test, proportional_hazard_test
 from lifelines.utils import median_survival_times
 from scipy import stats
 
+from helpers import _check
+from helpers.km import numbers_at_risk, product_limit
+
 __all__ = [
     "TIME_UNITS_IN_DAYS",
     "days_to",
@@ -36,7 +44,7 @@ __all__ = [
     "rmst_summary",
     "rmst_difference",
     "proportional_hazards_check",
-    "numbers_at_risk",
+    "numbers_at_risk",  # defined in helpers.km, kept here for the chapters and plotting
     "landmark",
 ]
 
@@ -46,15 +54,22 @@ TIME_UNITS_IN_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years":
 
 def days_to(days: pd.Series | np.ndarray | float, unit: str):
     """Convert durations in days to ``unit`` (``days``, ``weeks``, ``months`` or ``years``)."""
-    if unit not in TIME_UNITS_IN_DAYS:
+    if not isinstance(unit, str) or unit not in TIME_UNITS_IN_DAYS:
         raise ValueError(f"unknown time unit {unit!r}; use one of {sorted(TIME_UNITS_IN_DAYS)}")
     return days / TIME_UNITS_IN_DAYS[unit]
 
 
-def _check_columns(df: pd.DataFrame, columns: Sequence[str]) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise KeyError(f"columns {missing} not in data (has {list(df.columns)})")
+def _check_survival_data(df: pd.DataFrame, duration_col: str, event_col: str, group_col: str) -> None:
+    """The columns exist, durations are finite and ≥ 0, events are coded 0/1 (not R's 1/2)."""
+    _check.columns(df, [duration_col, event_col, group_col])
+    _check.durations(df[duration_col], f"column {duration_col!r}")
+    _check.event_flags(df[event_col], f"column {event_col!r}")
+
+
+def _alpha(alpha: float) -> float:
+    return _check.number(
+        alpha, "alpha", low=0, high=1, low_open=True, high_open=True, hint="1 minus the confidence level, e.g. 0.05"
+    )
 
 
 def _groups(df: pd.DataFrame, group_col: str, order: Sequence | None) -> list:
@@ -67,8 +82,14 @@ def _groups(df: pd.DataFrame, group_col: str, order: Sequence | None) -> list:
     return list(order)
 
 
-def fit_kaplan_meier(df: pd.DataFrame, duration_col: str, event_col: str, group_col: str,
-                     order: Sequence | None = None, alpha: float = 0.05) -> dict:
+def fit_kaplan_meier(
+    df: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    group_col: str,
+    order: Sequence | None = None,
+    alpha: float = 0.05,
+) -> dict:
     r"""Fit one Kaplan–Meier estimator per group.
 
     The survival function is :math:`\hat S(t) = \prod_{t_i \le t} (1 - d_i / n_i)`, with
@@ -80,7 +101,8 @@ def fit_kaplan_meier(df: pd.DataFrame, duration_col: str, event_col: str, group_
     dict
         ``{group: KaplanMeierFitter}`` in ``order`` (sorted group labels by default).
     """
-    _check_columns(df, [duration_col, event_col, group_col])
+    _check_survival_data(df, duration_col, event_col, group_col)
+    alpha = _alpha(alpha)
     fitted = {}
     for group in _groups(df, group_col, order):
         rows = df[df[group_col] == group]
@@ -90,8 +112,14 @@ def fit_kaplan_meier(df: pd.DataFrame, duration_col: str, event_col: str, group_
     return fitted
 
 
-def median_summary(df: pd.DataFrame, duration_col: str, event_col: str, group_col: str,
-                   order: Sequence | None = None, alpha: float = 0.05) -> pd.DataFrame:
+def median_summary(
+    df: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    group_col: str,
+    order: Sequence | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     r"""Median survival per group with its confidence interval.
 
     The median is the smallest time at which :math:`\hat S(t) \le 0.5`; its limits are the
@@ -106,14 +134,16 @@ def median_summary(df: pd.DataFrame, duration_col: str, event_col: str, group_co
     rows = []
     for group, kmf in fit_kaplan_meier(df, duration_col, event_col, group_col, order, alpha).items():
         limits = median_survival_times(kmf.confidence_interval_)
-        rows.append({
-            group_col: group,
-            "n": int(kmf.event_observed.size),
-            "events": int(kmf.event_observed.sum()),
-            "median": float(kmf.median_survival_time_),
-            "median_lower": float(limits.iloc[0, 0]),
-            "median_upper": float(limits.iloc[0, 1]),
-        })
+        rows.append(
+            {
+                group_col: group,
+                "n": int(kmf.event_observed.size),
+                "events": int(kmf.event_observed.sum()),
+                "median": float(kmf.median_survival_time_),
+                "median_lower": float(limits.iloc[0, 0]),
+                "median_upper": float(limits.iloc[0, 1]),
+            }
+        )
     return pd.DataFrame(rows).set_index(group_col)
 
 
@@ -128,7 +158,7 @@ def logrank(df: pd.DataFrame, duration_col: str, event_col: str, group_col: str)
     pandas.Series
         ``statistic``, ``df``, ``p``.
     """
-    _check_columns(df, [duration_col, event_col, group_col])
+    _check_survival_data(df, duration_col, event_col, group_col)
     groups = _groups(df, group_col, None)
     if len(groups) != 2:
         raise ValueError(f"log-rank here compares two groups; {group_col!r} has {groups}")
@@ -138,23 +168,27 @@ def logrank(df: pd.DataFrame, duration_col: str, event_col: str, group_col: str)
     return pd.Series({"statistic": float(result.test_statistic), "df": 1, "p": float(result.p_value)})
 
 
-def _cox_design(df: pd.DataFrame, duration_col: str, event_col: str, group_col: str,
-                experimental) -> tuple[pd.DataFrame, str]:
+def _cox_design(
+    df: pd.DataFrame, duration_col: str, event_col: str, group_col: str, experimental
+) -> tuple[pd.DataFrame, str]:
     """The one-covariate frame a two-group Cox model is fitted on (1 = experimental)."""
-    _check_columns(df, [duration_col, event_col, group_col])
+    _check_survival_data(df, duration_col, event_col, group_col)
     if experimental not in set(df[group_col]):
         raise ValueError(f"experimental group {experimental!r} not in column {group_col!r}")
     covariate = f"{group_col}={experimental}"
-    design = pd.DataFrame({
-        duration_col: df[duration_col].to_numpy(),
-        event_col: df[event_col].to_numpy(),
-        covariate: (df[group_col] == experimental).astype(float).to_numpy(),
-    })
+    design = pd.DataFrame(
+        {
+            duration_col: df[duration_col].to_numpy(),
+            event_col: df[event_col].to_numpy(),
+            covariate: (df[group_col] == experimental).astype(float).to_numpy(),
+        }
+    )
     return design, covariate
 
 
-def cox_hazard_ratio(df: pd.DataFrame, duration_col: str, event_col: str, group_col: str,
-                     experimental, alpha: float = 0.05) -> tuple[pd.Series, CoxPHFitter]:
+def cox_hazard_ratio(
+    df: pd.DataFrame, duration_col: str, event_col: str, group_col: str, experimental, alpha: float = 0.05
+) -> tuple[pd.Series, CoxPHFitter]:
     r"""Hazard ratio of ``experimental`` versus the other group from a Cox model (Efron ties).
 
     :math:`h(t \mid x) = h_0(t)\exp(\beta x)` with :math:`x = 1` for the experimental group;
@@ -166,19 +200,26 @@ def cox_hazard_ratio(df: pd.DataFrame, duration_col: str, event_col: str, group_
         The series holds ``coef``, ``se``, ``hr``, ``hr_lower``, ``hr_upper``, ``z``, ``p``;
         the fitted model is returned for its ``summary`` and for diagnostics.
     """
+    alpha = _alpha(alpha)
     design, covariate = _cox_design(df, duration_col, event_col, group_col, experimental)
     cph = CoxPHFitter(alpha=alpha)
     # Tight convergence so the estimate matches R coxph(eps = 1e-12) to 1e-9.
-    cph.fit(design, duration_col=duration_col, event_col=event_col,
-            fit_options={"precision": 1e-12, "max_steps": 100})
+    cph.fit(design, duration_col=duration_col, event_col=event_col, fit_options={"precision": 1e-12, "max_steps": 100})
     row = cph.summary.loc[covariate]
     z_crit = stats.norm.ppf(1 - alpha / 2)
     coef, se = float(row["coef"]), float(row["se(coef)"])
-    result = pd.Series({
-        "coef": coef, "se": se, "hr": float(np.exp(coef)),
-        "hr_lower": float(np.exp(coef - z_crit * se)), "hr_upper": float(np.exp(coef + z_crit * se)),
-        "z": float(row["z"]), "p": float(row["p"]),
-    }, name=covariate)
+    result = pd.Series(
+        {
+            "coef": coef,
+            "se": se,
+            "hr": float(np.exp(coef)),
+            "hr_lower": float(np.exp(coef - z_crit * se)),
+            "hr_upper": float(np.exp(coef + z_crit * se)),
+            "z": float(row["z"]),
+            "p": float(row["p"]),
+        },
+        name=covariate,
+    )
     return result, cph
 
 
@@ -197,16 +238,16 @@ def restricted_mean(durations, events, horizon: float) -> tuple[float, float]:
     lifelines' ``restricted_mean_survival_time`` integrates the step function numerically and
     its variance can be inaccurate; this exact sum is used instead.
     """
-    durations = np.asarray(durations, dtype=float)
-    events = np.asarray(events, dtype=bool)
-    if not np.isfinite(horizon) or horizon <= 0:
-        raise ValueError(f"horizon must be a positive finite time, got {horizon!r}")
+    durations = _check.durations(durations, "durations")
+    events = _check.event_flags(events, "events", size=durations.size)
+    horizon = _check.positive(horizon, "horizon")
     if horizon > durations.max():
-        raise ValueError(f"horizon {horizon} lies beyond the last follow-up time {durations.max()}")
-    event_times = np.unique(durations[events & (durations <= horizon)])
-    at_risk = (durations[None, :] >= event_times[:, None]).sum(axis=1)
-    deaths = ((durations[None, :] == event_times[:, None]) & events[None, :]).sum(axis=1)
-    survival = np.cumprod(1.0 - deaths / at_risk)
+        raise ValueError(f"horizon {horizon:g} lies beyond the last follow-up time {durations.max():g}")
+    table = product_limit(durations, events)
+    table = table[table["time"] <= horizon]
+    event_times = table["time"].to_numpy()
+    at_risk, deaths = table["at_risk"].to_numpy(), table["events"].to_numpy()
+    survival = table["survival"].to_numpy()
     # S is 1 on [0, t_1), survival[i] on [t_i, t_{i+1}), and the last value up to the horizon.
     edges = np.concatenate([[0.0], event_times, [horizon]])
     levels = np.concatenate([[1.0], survival])
@@ -218,8 +259,9 @@ def restricted_mean(durations, events, horizon: float) -> tuple[float, float]:
     return rmst, float(np.sqrt(terms.sum()))
 
 
-def rmst_summary(df: pd.DataFrame, duration_col: str, event_col: str, group_col: str,
-                 horizon: float, order: Sequence | None = None) -> pd.DataFrame:
+def rmst_summary(
+    df: pd.DataFrame, duration_col: str, event_col: str, group_col: str, horizon: float, order: Sequence | None = None
+) -> pd.DataFrame:
     """Restricted mean survival time up to ``horizon`` per group (see :func:`restricted_mean`).
 
     Returns
@@ -227,7 +269,7 @@ def rmst_summary(df: pd.DataFrame, duration_col: str, event_col: str, group_col:
     pandas.DataFrame
         Index: group. Columns: ``rmst``, ``se``.
     """
-    _check_columns(df, [duration_col, event_col, group_col])
+    _check_survival_data(df, duration_col, event_col, group_col)
     rows = []
     for group in _groups(df, group_col, order):
         sub = df[df[group_col] == group]
@@ -239,8 +281,16 @@ def rmst_summary(df: pd.DataFrame, duration_col: str, event_col: str, group_col:
     return pd.DataFrame(rows).set_index(group_col)
 
 
-def rmst_difference(df: pd.DataFrame, duration_col: str, event_col: str, group_col: str,
-                    experimental, control, horizon: float, alpha: float = 0.05) -> pd.Series:
+def rmst_difference(
+    df: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    group_col: str,
+    experimental,
+    control,
+    horizon: float,
+    alpha: float = 0.05,
+) -> pd.Series:
     r"""Difference in RMST (experimental − control) with a normal-approximation CI.
 
     :math:`\Delta = \mathrm{RMST}_E - \mathrm{RMST}_C`,
@@ -251,23 +301,26 @@ def rmst_difference(df: pd.DataFrame, duration_col: str, event_col: str, group_c
     pandas.Series
         ``rmst_experimental``, ``rmst_control``, ``difference``, ``lower``, ``upper``, ``p``.
     """
+    alpha = _alpha(alpha)
     table = rmst_summary(df, duration_col, event_col, group_col, horizon, order=[experimental, control])
     diff = table.loc[experimental, "rmst"] - table.loc[control, "rmst"]
     se = float(np.hypot(table.loc[experimental, "se"], table.loc[control, "se"]))
     z_crit = stats.norm.ppf(1 - alpha / 2)
-    return pd.Series({
-        "rmst_experimental": float(table.loc[experimental, "rmst"]),
-        "rmst_control": float(table.loc[control, "rmst"]),
-        "difference": float(diff),
-        "lower": float(diff - z_crit * se),
-        "upper": float(diff + z_crit * se),
-        "p": float(2 * stats.norm.sf(abs(diff) / se)),
-    })
+    return pd.Series(
+        {
+            "rmst_experimental": float(table.loc[experimental, "rmst"]),
+            "rmst_control": float(table.loc[control, "rmst"]),
+            "difference": float(diff),
+            "lower": float(diff - z_crit * se),
+            "upper": float(diff + z_crit * se),
+            "p": float(2 * stats.norm.sf(abs(diff) / se)),
+        }
+    )
 
 
-def proportional_hazards_check(df: pd.DataFrame, duration_col: str, event_col: str,
-                               group_col: str, experimental,
-                               time_transform: str = "km") -> pd.DataFrame:
+def proportional_hazards_check(
+    df: pd.DataFrame, duration_col: str, event_col: str, group_col: str, experimental, time_transform: str = "km"
+) -> pd.DataFrame:
     """Test of proportional hazards on scaled Schoenfeld residuals (Grambsch & Therneau 1994).
 
     Refits the two-group Cox model of :func:`cox_hazard_ratio` and tests whether the scaled
@@ -280,19 +333,18 @@ def proportional_hazards_check(df: pd.DataFrame, duration_col: str, event_col: s
     pandas.Series
         ``statistic``, ``p``, ``time_transform``.
     """
+    _check.choice(time_transform, "time_transform", ["km", "rank", "log", "identity"])
     design, covariate = _cox_design(df, duration_col, event_col, group_col, experimental)
     cph = CoxPHFitter().fit(design, duration_col=duration_col, event_col=event_col)
     result = proportional_hazard_test(cph, design, time_transform=time_transform)
-    return pd.Series({"statistic": float(np.ravel(result.test_statistic)[0]),
-                      "p": float(np.ravel(result.p_value)[0]),
-                      "time_transform": time_transform}, name=covariate)
-
-
-def numbers_at_risk(durations, times) -> np.ndarray:
-    """Number still at risk (duration ≥ t) at each of ``times``, as printed under KM plots."""
-    durations = np.asarray(durations, dtype=float)
-    times = np.asarray(times, dtype=float)
-    return (durations[None, :] >= times[:, None]).sum(axis=1)
+    return pd.Series(
+        {
+            "statistic": float(np.ravel(result.test_statistic)[0]),
+            "p": float(np.ravel(result.p_value)[0]),
+            "time_transform": time_transform,
+        },
+        name=covariate,
+    )
 
 
 def landmark(df: pd.DataFrame, duration_col: str, at: float) -> pd.DataFrame:
@@ -320,14 +372,14 @@ def landmark(df: pd.DataFrame, duration_col: str, at: float) -> pd.DataFrame:
     ValueError
         If ``at`` is negative, a duration is missing, or no patient is still followed at ``at``.
     """
-    _check_columns(df, [duration_col])
-    at = float(at)
-    if not np.isfinite(at) or at < 0:
-        raise ValueError(f"landmark time must be a non-negative number, got {at!r}")
+    _check.columns(df, [duration_col])
+    at = _check.non_negative(at, "at", hint="the landmark time")
     missing = df.index[df[duration_col].isna()]
     if len(missing):
-        raise ValueError(f"landmark: {duration_col} is missing in row {missing[0]} "
-                         f"({len(missing)} row(s)); a patient without follow-up cannot be placed")
+        raise ValueError(
+            f"landmark: {duration_col} is missing in row {missing[0]} "
+            f"({len(missing)} row(s)); a patient without follow-up cannot be placed"
+        )
     kept = df[df[duration_col] > at]
     if kept.empty:
         raise ValueError(f"nobody is still followed after the landmark at {at:g} ({duration_col})")

@@ -8,28 +8,189 @@ committed notebook outputs re-run identically) with working links.
 from __future__ import annotations
 
 import html
+import ipaddress
 import re
+from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
+from helpers.claims import VERDICTS
 from helpers.data import Evidence
+from helpers.formatting import format_ci, format_estimate_ci, format_number, format_p
+from helpers.synthesis import certainty_table
 
-__all__ = ["link", "sources_table", "studies_table", "evidence_table", "hr_text", "medians_text", "to_html"]
+__all__ = [
+    "Markup",
+    "escape",
+    "safe_url",
+    "COLUMN_LABELS",
+    "INTERACTIVE_ROWS",
+    "column_label",
+    "VERDICT_SYMBOLS",
+    "link",
+    "source_link",
+    "prediction_interval_text",
+    "wrap_ids",
+    "claims_table",
+    "verdict_counts",
+    "certainty_view",
+    "risk_of_bias_view",
+    "pooled_view",
+    "sources_table",
+    "studies_table",
+    "evidence_table",
+    "hr_text",
+    "medians_text",
+    "to_html",
+    "LIVER_FACT_HEADERS",
+    "NOT_FOUND",
+    "liver_facts_table",
+    "SUBGROUP_LABELS",
+    "subgroup_label_counts",
+    "context_facts_table",
+]
 
 _DESIGN_LABELS = {
-    "rct": "randomised trial", "retrospective_cohort": "retrospective cohort",
-    "prospective_cohort": "prospective cohort", "single_arm": "single-arm trial",
-    "meta_analysis": "meta-analysis", "case_series": "case series", "registry_analysis": "registry analysis",
+    "rct": "randomised trial",
+    "retrospective_cohort": "retrospective cohort",
+    "prospective_cohort": "prospective cohort",
+    "single_arm": "single-arm trial",
+    "meta_analysis": "meta-analysis",
+    "case_series": "case series",
+    "registry_analysis": "registry analysis",
 }
 
 
-def link(text: str, url: str | None) -> str:
-    """An HTML link (escaped), or the escaped text alone when there is no URL."""
-    if url is None or pd.isna(url) or not str(url):
-        return html.escape(str(text))
-    return f'<a href="{html.escape(str(url), quote=True)}">{html.escape(str(text))}</a>'
+class Markup(str):
+    """HTML built by these helpers from escaped parts: :func:`to_html` renders it as it is and
+    escapes every other string. Joining keeps the guarantee: ``Markup + str`` and
+    ``str + Markup`` escape the plain operand (as markupsafe does)."""
+
+    __slots__ = ()
+
+    def __html__(self) -> Markup:
+        return self
+
+    def __add__(self, other) -> Markup:
+        return Markup(str.__add__(self, escape(other)))
+
+    def __radd__(self, other) -> Markup:
+        return Markup(str.__add__(escape(other), self))
+
+    def join(self, parts) -> Markup:
+        return Markup(str.join(self, [escape(p) for p in parts]))
+
+
+def escape(value) -> Markup:
+    """``value`` as HTML-safe text: :class:`Markup` is kept, anything else is escaped (``html.escape``)."""
+    if isinstance(value, Markup):
+        return value
+    if hasattr(value, "__html__"):
+        return Markup(value.__html__())
+    return Markup(html.escape(str(value)))
+
+
+_HOST = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$", re.IGNORECASE
+)
+
+
+def safe_url(url) -> str | None:
+    """``url`` when it may become a link: ``http(s)://`` with a host name (not an IP address, not
+    ``localhost``), no whitespace, control characters or characters a URL must percent-encode
+    (``"<>\\^`{|}``); else ``None``."""
+    if url is None or not isinstance(url, str) or not url:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch in '"<>\\^`{|}' for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not _HOST.match(host):
+        return None
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return url
+    return None
+
+
+def link(text: str, url: str | None) -> Markup:
+    """An HTML link with escaped text, or the escaped text alone when there is no URL or the URL
+    is not safe to link (:func:`safe_url`)."""
+    href = None if url is None or (not isinstance(url, str) and pd.isna(url)) else safe_url(str(url))
+    if href is None:
+        return escape(text)
+    return Markup(f'<a href="{html.escape(href, quote=True)}">{escape(text)}</a>')
+
+
+def source_link(evidence: Evidence, source_id: str) -> str:
+    """A link to the page a source was read from, marked " (secondary)" when the source is not
+    the primary report: the one place that marks secondary sources.
+
+    Raises
+    ------
+    KeyError
+        If ``source_id`` is not in ``data/sources.csv``.
+    """
+    if source_id not in evidence.sources.index:
+        raise KeyError(f"no source {source_id!r} in data/sources.csv (column source_id)")
+    source = evidence.sources.loc[source_id]
+    href = safe_url(source["url"]) or _source_href(source)  # a raw IP address: its DOI or PubMed record
+    return _id_link(source_id, href) + ("" if source["kind"] == "primary" else " (secondary)")
+
+
+def _id_link(identifier: str, url: str | None) -> Markup:
+    """A link named by an id: "zou2025 breast pubmed" for ``zou2025_breast_pubmed``, the id itself
+    in the tooltip (a table never shows a snake_case id)."""
+    if "_" not in identifier:
+        return link(identifier, url)
+    words = link(identifier.replace("_", " "), url)
+    if words.startswith("<a "):
+        return Markup(f'<a title="{html.escape(identifier)}" ' + words[3:])
+    return Markup(f'<span title="{html.escape(identifier)}">{words}</span>')
+
+
+def prediction_interval_text(result) -> str:
+    """The prediction interval of a pooled result (:class:`helpers.meta.PooledEffect`) for a table:
+    the interval, or why there is none (a common-effect model has none; with too few studies it
+    is not estimable)."""
+    if result.hr_pi_lower is None:
+        if result.method == "FE":
+            return "not defined for a common-effect model"
+        return f"not estimable with k = {result.k}"
+    return format_ci(result.hr_pi_lower, result.hr_pi_upper)
+
+
+def pooled_view(results: dict, keys: Sequence[str]) -> pd.DataFrame:
+    """Pooled results (:class:`helpers.meta.PooledEffect`) as a table, one row per result: the
+    result's key (a tuple, one value per name in ``keys``), then k, studies, "pooled HR (CI)",
+    τ², I² (%), the Q p-value, the prediction interval (:func:`prediction_interval_text`) and the
+    weights (%)."""
+    out = []
+    for key, r in results.items():
+        values = key if isinstance(key, tuple) else (key,)
+        if len(values) != len(keys):
+            raise ValueError(f"result key {key!r} does not have one value per name in {list(keys)}")
+        out.append(
+            {
+                **dict(zip(keys, values)),
+                "k": r.k,
+                "studies": ", ".join(r.studies.index),
+                "pooled HR (CI)": format_estimate_ci(r.hr, r.hr_lower, r.hr_upper, level=r.level),
+                "τ²": format_number(r.tau2, 4),
+                "I² (%)": format_number(r.i2, 0),
+                "Q p-value": format_p(r.q_p),
+                "prediction interval": prediction_interval_text(r),
+                "weights (%)": ", ".join(format_number(w, 1) for w in r.weights),
+            }
+        )
+    return pd.DataFrame(out)
 
 
 def _identifiers(row: pd.Series) -> str:
@@ -38,19 +199,21 @@ def _identifiers(row: pd.Series) -> str:
         parts.append(link(f"doi:{row['doi']}", f"https://doi.org/{row['doi']}"))
     if pd.notna(row["pmid"]):
         parts.append(link(f"PMID {row['pmid']}", f"https://pubmed.ncbi.nlm.nih.gov/{row['pmid']}/"))
-    return ", ".join(parts)
+    return Markup(", ").join(parts)
 
 
 def sources_table(evidence: Evidence) -> pd.DataFrame:
     """Every source with its citation, identifiers, kind and access date."""
     s = evidence.sources.sort_values("source_id")
-    return pd.DataFrame({
-        "source": s["source_id"],
-        "citation (link to the page read)": [link(c, u) for c, u in zip(s["citation"], s["url"])],
-        "identifiers": [_identifiers(r) for _, r in s.iterrows()],
-        "kind": s["kind"],
-        "accessed": s["accessed"].dt.strftime("%Y-%m-%d"),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "source": s["source_id"],
+            "citation (link to the page read)": [link(c, u) for c, u in zip(s["citation"], s["url"])],
+            "identifiers": [_identifiers(r) for _, r in s.iterrows()],
+            "kind": s["kind"],
+            "accessed": s["accessed"].dt.strftime("%Y-%m-%d"),
+        }
+    ).reset_index(drop=True)
 
 
 def studies_table(evidence: Evidence, chapter: str | None = None) -> pd.DataFrame:
@@ -58,18 +221,68 @@ def studies_table(evidence: Evidence, chapter: str | None = None) -> pd.DataFram
     st = evidence.studies
     if chapter is not None:
         st = st[st["chapter"] == chapter]
-    sources = evidence.sources
-    return pd.DataFrame({
-        "study": st["name"],
-        "design": st["design"].map(_DESIGN_LABELS),
-        "phase": st["phase"].fillna("–"),
-        "blinding": st["blinding"].str.replace("_", " "),
-        "N": st["n_total"].astype("string").fillna("–"),
-        "chapter": st["chapter"].str.replace("_", " "),
-        "registry": st["registry_id"].fillna("–"),
-        "source": [link(sid, sources.loc[sid, "url"]) + ("" if sources.loc[sid, "kind"] == "primary" else " (secondary)")
-                   for sid in st["source_id"]],
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "study": st["name"],
+            "design": st["design"].map(_DESIGN_LABELS),
+            "phase": st["phase"].fillna("–"),
+            "blinding": st["blinding"].str.replace("_", " "),
+            "N": st["n_total"].astype("string").fillna("–"),
+            "chapter": st["chapter"].str.replace("_", " "),
+            "registry": st["registry_id"].fillna("–"),
+            "source": [source_link(evidence, sid) for sid in st["source_id"]],
+        }
+    ).reset_index(drop=True)
+
+
+_GRADE_DOMAINS = ["risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"]
+
+
+def certainty_view(evidence: Evidence, chapter: str, comparison_label=None) -> pd.DataFrame:
+    """A chapter's GRADE-style certainty rows (:func:`helpers.synthesis.certainty_table`, highest
+    certainty first) as the book shows them: comparison, starting level, the domains rated down
+    with their level ("risk of bias: serious; indirectness: serious", or "none"), upgrade,
+    certainty and reasons. ``comparison_label`` rewrites the comparison (e.g. abbreviations)."""
+    rows = certainty_table(evidence, chapter)
+    label = comparison_label or (lambda text: text)
+    return pd.DataFrame(
+        {
+            "comparison": rows["comparison"].map(label),
+            "start": rows["starting_level"],
+            "downgraded for": [
+                "; ".join(
+                    f"{d.replace('_', ' ')}: {r[d].replace('_', ' ')}"
+                    for d in _GRADE_DOMAINS
+                    if r[d] in ("serious", "very_serious")
+                )
+                or "none"
+                for _, r in rows.iterrows()
+            ],
+            "upgrade": rows["upgrade"].str.replace("_", " "),
+            "certainty": rows["certainty"].str.replace("_", " "),
+            "reasons": rows["reasons"],
+        }
+    ).reset_index(drop=True)
+
+
+def risk_of_bias_view(evidence: Evidence, study_ids, study_label=None, result_label=None) -> pd.DataFrame:
+    """The risk-of-bias judgements of ``study_ids`` with their reasons: study, result ("main
+    results" for study-level judgements), tool, domain, judgement, reason, in the data's order.
+    ``study_label(study_id)`` and ``result_label(effect_id)`` name studies and results (default:
+    the study's name and the effect id)."""
+    rob = evidence.risk_of_bias[evidence.risk_of_bias["study_id"].isin(list(study_ids))]
+    study_label = study_label or (lambda s: evidence.studies.loc[s, "name"])
+    result_label = result_label or (lambda e: e)
+    return pd.DataFrame(
+        {
+            "study": [study_label(s) for s in rob["study_id"]],
+            "result": ["main results" if pd.isna(e) else result_label(e) for e in rob["effect_id"]],
+            "tool": rob["tool"].to_numpy(),
+            "domain": rob["domain"].to_numpy(),
+            "judgement": rob["judgement"].str.replace("_", " ").to_numpy(),
+            "reason": rob["reason"].to_numpy(),
+        }
+    )
 
 
 def _printed_row(evidence: Evidence, effect_id: str) -> pd.Series:
@@ -109,8 +322,9 @@ def hr_text(evidence: Evidence, effect_id: str, *, label: bool = False) -> str:
         return "not reported"
     if not printed["hr_ci_lower"]:
         return f"{prefix}{printed['hr']} (no interval reported)"
-    return (f"{prefix}{printed['hr']} ({printed['ci_level'] or '95'}% CI "
-            f"{printed['hr_ci_lower']}–{printed['hr_ci_upper']})")
+    return (
+        f"{prefix}{printed['hr']} ({printed['ci_level'] or '95'}% CI {printed['hr_ci_lower']}–{printed['hr_ci_upper']})"
+    )
 
 
 # "Median PFS ... has not been reached", "The median OS was not reached for pyrotinib": a median,
@@ -156,8 +370,8 @@ def medians_text(evidence: Evidence, effect_id: str) -> str:
 
 
 def evidence_table(evidence: Evidence, study_ids: list[str] | None = None, chapter: str | None = None) -> pd.DataFrame:
-    """One line per reported estimate: study, design, phase, N, population, comparison,
-    endpoint, medians, HR with CI, analysis and a link to the source. Medians and hazard ratios
+    """One line per reported estimate: study, endpoint, HR with CI, medians (the answer first),
+    population, comparison, design, phase, N, analysis and a link to the source. Medians and hazard ratios
     are shown as the source printed them (:func:`medians_text`, :func:`hr_text`)."""
     effects = evidence.effects
     studies = evidence.studies
@@ -166,38 +380,432 @@ def evidence_table(evidence: Evidence, study_ids: list[str] | None = None, chapt
     if study_ids is not None:
         effects = effects[effects["study_id"].isin(study_ids)]
     st = studies.loc[effects["study_id"]]
-    sources = evidence.sources.loc[effects["source_id"]]
     population = [p if pd.isna(d) else f"{p}: {d}" for p, d in zip(effects["population"], effects["population_detail"])]
-    comparison = [e if pd.isna(c) else f"{e} vs {c}" for e, c in zip(effects["arm_experimental"], effects["arm_control"])]
-    return pd.DataFrame({
-        "study": st["name"].to_numpy(),
-        "design": st["design"].map(_DESIGN_LABELS).to_numpy(),
-        "phase": st["phase"].fillna("–").to_numpy(),
-        "N": st["n_total"].astype("string").fillna("–").to_numpy(),
-        "population": population,
-        "comparison": comparison,
-        "endpoint": effects["endpoint"].to_numpy(),
-        "medians": [medians_text(evidence, e) for e in effects.index],
-        "HR (CI)": [hr_text(evidence, e) for e in effects.index],
-        "analysis": effects["analysis"].str.replace("_", " ").to_numpy(),
-        "source": [link(sid, u) + ("" if k == "primary" else " (secondary)")
-                   for sid, u, k in zip(effects["source_id"], sources["url"], sources["kind"])],
-    })
+    comparison = [
+        e if pd.isna(c) else f"{e} vs {c}" for e, c in zip(effects["arm_experimental"], effects["arm_control"])
+    ]
+    return pd.DataFrame(
+        {  # the answer (HR, medians) first, the study's design after it
+            "study": st["name"].to_numpy(),
+            "endpoint": effects["endpoint"].to_numpy(),
+            "HR (CI)": [hr_text(evidence, e) for e in effects.index],
+            "medians": [medians_text(evidence, e) for e in effects.index],
+            "population": population,
+            "comparison": comparison,
+            "design": st["design"].map(_DESIGN_LABELS).to_numpy(),
+            "phase": st["phase"].fillna("–").to_numpy(),
+            "N": st["n_total"].astype("string").fillna("–").to_numpy(),
+            "analysis": effects["analysis"].str.replace("_", " ").to_numpy(),
+            "source": [source_link(evidence, sid) for sid in effects["source_id"]],
+        }
+    )
+
+
+#: Column headers of :func:`liver_facts_table`, one per kind of fact in ``data/liver_facts.csv``.
+LIVER_FACT_HEADERS = {
+    "hepatotoxicity_warning": "Liver warning in the label",
+    "liver_monitoring": "Liver tests while on treatment",
+    "hepatic_impairment_mild": "Mild hepatic impairment",
+    "hepatic_impairment_moderate": "Moderate hepatic impairment",
+    "hepatic_impairment_severe": "Severe hepatic impairment",
+    "trial_liver_eligibility": "Liver limits for entering the pivotal trial",
+}
+#: What a table shows for a fact that no source searched states.
+NOT_FOUND = "not found in the sources searched"
+
+
+def _source_href(source: pd.Series) -> str:
+    """Where a reader should go for a source: its DOI, else its PubMed record, else the page read."""
+    if pd.notna(source["doi"]):
+        return f"https://doi.org/{source['doi']}"
+    if pd.notna(source["pmid"]):
+        return f"https://pubmed.ncbi.nlm.nih.gov/{source['pmid']}/"
+    return str(source["url"])
+
+
+def _liver_cell(evidence: Evidence, rows: pd.DataFrame) -> str:
+    if rows.empty or (rows["status"] == "not_found").all():
+        return NOT_FOUND
+    parts = []
+    for _, row in rows[rows["status"] == "found"].iterrows():
+        source = evidence.sources.loc[row["source_id"]]
+        where = link("source", _source_href(source)) + ("" if source["kind"] == "primary" else ", secondary")
+        scope = escape(f"{row['scope']}; ") if pd.notna(row["scope"]) else ""
+        parts.append(Markup("“") + str(row["value"]) + Markup("” (") + scope + where + Markup(")"))
+    return Markup("<br>").join(parts)
+
+
+def liver_facts_table(
+    evidence: Evidence, facts: Sequence[str] | None = None, drugs: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """One line per drug, one column per kind of liver fact (``data/liver_facts.csv``), ready for
+    :func:`to_html`.
+
+    A cell holds each traced value in quotation marks with what it applies to (the label or trial,
+    and the kind of copy read) and a link to its source (its DOI or PubMed record when the data
+    have one, else the page read), marked "secondary" when the page was not the primary label or
+    paper; several values (a US and an EU label, two trials) are stacked. A
+    kind of fact no source states reads :data:`NOT_FOUND`. Drugs keep the order of the data file.
+
+    Parameters
+    ----------
+    evidence
+        The validated evidence (:func:`helpers.data.load_evidence`).
+    facts
+        Kinds of fact to show, in order (keys of :data:`LIVER_FACT_HEADERS`); default all six.
+    drugs
+        Drugs to show, as spelled in the data; default every drug.
+
+    Raises
+    ------
+    ValueError
+        If a kind of fact or a drug is unknown.
+    """
+    liver = evidence.liver_facts
+    facts = list(LIVER_FACT_HEADERS) if facts is None else list(facts)
+    unknown = [f for f in facts if f not in LIVER_FACT_HEADERS]
+    if unknown:
+        raise ValueError(f"facts must be among {list(LIVER_FACT_HEADERS)}, got {unknown}")
+    known = list(dict.fromkeys(liver["drug"]))
+    drugs = known if drugs is None else list(drugs)
+    unknown = [d for d in drugs if d not in known]
+    if unknown:
+        raise ValueError(f"drugs must be among {known} (data/liver_facts.csv, column drug), got {unknown}")
+    out = []
+    for drug in drugs:
+        own = liver[liver["drug"] == drug]
+        out.append(
+            {"Drug": drug, **{LIVER_FACT_HEADERS[f]: _liver_cell(evidence, own[own["fact"] == f]) for f in facts}}
+        )
+    return pd.DataFrame(out, columns=["Drug"] + [LIVER_FACT_HEADERS[f] for f in facts])
+
+
+#: Subgroup labels of ``data/effects.csv`` (column ``population``) that describe where the disease
+#: is, in the words a table shows.
+SUBGROUP_LABELS = {
+    "liver_metastases": "liver metastases",
+    "liver_or_lung": "liver and/or lung metastases",
+    "visceral": "visceral disease",
+    "nonvisceral": "no visceral disease",
+}
+
+
+def subgroup_label_counts(evidence: Evidence) -> pd.DataFrame:
+    """How often each site-of-disease subgroup label occurs in ``data/effects.csv``: per label, the
+    number of estimates, how many come from randomised trials, how many of those have a hazard
+    ratio, and those randomised trials (display names), in the order of :data:`SUBGROUP_LABELS`."""
+    effects = evidence.effects
+    studies = evidence.studies
+    out = []
+    for key, label in SUBGROUP_LABELS.items():
+        rows = effects[effects["population"] == key]
+        randomised = rows[rows["study_id"].map(studies["design"]).eq("rct")]
+        out.append(
+            {
+                "Subgroup label": label,
+                "Estimates": len(rows),
+                "From randomised trials": len(randomised),
+                "Randomised, with a hazard ratio": int(randomised["hr"].notna().sum()),
+                "Randomised trials": ", ".join(dict.fromkeys(randomised["study_id"].map(studies["short_name"])))
+                or "none",
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def context_facts_table(evidence: Evidence, topic: str) -> pd.DataFrame:
+    """The context facts of one topic (``data/context_facts.csv``): what each fact is, the value
+    in quotation marks as the source states it, and a link to the source ("secondary" marked),
+    in the order of the data file.
+
+    Raises
+    ------
+    ValueError
+        If no fact has the topic.
+    """
+    facts = evidence.context_facts
+    topics = list(dict.fromkeys(facts["topic"]))
+    if topic not in topics:
+        raise ValueError(f"topic must be one of {topics} (data/context_facts.csv, column topic), got {topic!r}")
+    rows = facts[facts["topic"] == topic]
+    sources = evidence.sources.loc[rows["source_id"]]
+    return pd.DataFrame(
+        {
+            "What": [str(v) for v in rows["label"]],
+            "As the source states it": [f"“{v}”" for v in rows["value"]],
+            "Source": [
+                link("source", _source_href(s)) + ("" if s["kind"] == "primary" else " (secondary)")
+                for _, s in sources.iterrows()
+            ],
+        }
+    ).reset_index(drop=True)
+
+
+#: Readable column headers for the variable names tables and chapter frames carry: one place that
+#: names a column for a reader. Other headers read with spaces for underscores, first letter capital.
+COLUMN_LABELS = {
+    "hr": "HR",
+    "hr_lower": "HR lower limit",
+    "hr_upper": "HR upper limit",
+    "hr_ci_lower": "HR lower limit",
+    "hr_ci_upper": "HR upper limit",
+    "hr_pi_lower": "Prediction interval, lower",
+    "hr_pi_upper": "Prediction interval, upper",
+    "HR (CI)": "Hazard ratio (CI)",
+    "hr_from_medians": "HR from the medians",
+    "p": "p",
+    "p_value": "p-value",
+    "p_recomputed": "p recomputed",
+    "p_from_ci": "p from the CI",
+    "q_p": "Q p-value",
+    "q": "Q",
+    "k": "Studies (k)",
+    "se": "SE",
+    "z": "z",
+    "coef": "Coefficient",
+    "ci": "CI",
+    "ci_source": "Where the CI comes from",
+    "ci_limit": "CI limit",
+    "e_value": "E-value",
+    "e_value_ci": "E-value of the CI limit",
+    "rr": "RR",
+    "rr_lower": "RR lower limit",
+    "rr_upper": "RR upper limit",
+    "rare_outcome": "Rare outcome",
+    "effect_id": "Estimate",
+    "study_id": "Study",
+    "population_detail": "Population detail",
+    "median_experimental": "Median, experimental arm",
+    "median_control": "Median, control arm",
+    "median_lower": "Median, lower limit",
+    "median_upper": "Median, upper limit",
+    "arm_experimental": "Experimental arm",
+    "arm_control": "Control arm",
+    "n_total (studies.csv)": "N",
+    "n": "N",
+    "ms_per_arm": "Milliseconds per arm",
+    "abs_dlogHR": "|Δ log HR|",
+    "sup_dKM": "sup |ΔS|",
+    "max_abs_dmedian": "Largest |Δ median|",
+    "max_abs_dRMST": "Largest |Δ RMST|",
+    "d_events": "Δ events",
+    "rmst_experimental": "RMST, experimental arm",
+    "rmst_control": "RMST, control arm",
+    "compatible_lower": "Compatible, lower",
+    "compatible_upper": "Compatible, upper",
+    "not_checkable": "Not checkable",
+    "most_mature": "Most mature",
+    "label_detail": "Label detail",
+    "control_median_stratum": "Control median stratum",
+    "hormone_therapy": "Hormone therapy",
+    "menostat": "Menopausal status",
+}
+#: Tables with more rows than this render as interactive tables (``_static/bclm-tables.js``:
+#: sorting, a filter box, pages of 25 rows); every row stays in the HTML.
+INTERACTIVE_ROWS = 25
+
+_SNAKE_ID = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+_SNAKE_TOKEN = re.compile(r"(?<![\w/.#&;-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/.-])")
+_SAFE_TAGS = re.compile(r"&lt;(br|wbr)\s*/?&gt;")
+
+
+def _text_html(value: str) -> Markup:
+    """Plain text as HTML: escaped, except line-break tags ``<br>``/``<wbr>`` (no attributes),
+    which tables written before :class:`Markup` use to stack values."""
+    if isinstance(value, Markup):
+        return value
+    # Machine ids ("liver_metastases", "other_subgroup: …") read as words, the id kept as a tooltip;
+    # file names and paths ("risk_of_bias_x.csv") are left alone.
+    escaped = _SAFE_TAGS.sub(lambda m: f"<{m.group(1)}>", html.escape(value))
+    return Markup(
+        _SNAKE_TOKEN.sub(lambda m: f'<span title="{m.group(0)}">{m.group(0).replace("_", " ")}</span>', escaped)
+    )
+
+
+def column_label(name) -> str:
+    """The header a reader sees for column ``name`` (:data:`COLUMN_LABELS`)."""
+    name = str(name)
+    if name in COLUMN_LABELS:
+        return COLUMN_LABELS[name]
+    text = name.replace("_", " ") if _SNAKE_ID.match(name) else name
+    return text[:1].upper() + text[1:] if text[:1].isascii() and text[:1].islower() else text
+
+
+def _decimals(values: np.ndarray, most: int = 4) -> int:
+    """The fewest decimals (at most ``most``) that print every value as it rounds at ``most``."""
+    finite = values[np.isfinite(values)]
+    if np.any((finite != 0) & (np.round(finite, most) == 0)):  # shown as "<0.0001": full precision
+        return most
+    for d in range(most + 1):
+        if np.allclose(np.round(finite, d), np.round(finite, most), rtol=0, atol=10.0 ** -(most + 2)):
+            return d
+    return most
+
+
+def _number_text(value, decimals: int = 4) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return str(value)
+    value = float(value)
+    if not np.isfinite(value):
+        return "–" if np.isnan(value) else ("∞" if value > 0 else "−∞")
+    if value != 0 and round(value, decimals) == 0:  # never "0.0000" for a value that is not zero
+        bound = f"{10.0**-decimals:.{decimals}f}"
+        return f"<{bound}" if value > 0 else f">−{bound}"
+    return f"{value:.{decimals}f}"
+
+
+def _cell(value, decimals: int = 4) -> Markup:
+    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        return Markup("–")
+    if isinstance(value, str):
+        return _text_html(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return escape(_number_text(value, decimals))
+    return escape(value)
 
 
 def to_html(table: pd.DataFrame, caption: str | None = None) -> HTML:
-    """Deterministic HTML for a table whose cells may hold links (already escaped)."""
-    # pandas' na_rep covers numpy float columns only (kept as floats so each column keeps one
-    # precision); extension dtypes (Int64, string) and objects print "<NA>"/"None": fill those.
-    table = table.copy()
+    """Deterministic HTML for a table for people.
+
+    Every cell is escaped (:func:`escape`) unless a helper built it as :class:`Markup` (links,
+    stacked values); machine ids (snake_case) show as words with the id as a tooltip; numbers are
+    rounded to at most four decimals, one precision per column; headers are humanised
+    (:func:`column_label`). A table longer than :data:`INTERACTIVE_ROWS` rows gets the class
+    ``bclm-interactive`` (sortable, filterable and paged by ``_static/bclm-tables.js``; all rows
+    stay in the HTML, for readers without JavaScript and for print). ``caption`` is dropped by
+    the book when the cell's figure metadata already gives one (``_ext/tablenumbers.py``).
+    """
+    table = table.rename_axis(columns=None)
+    rows = []
+    decimals = {}
     for column in table.columns:
         values = table[column]
-        if not (values.dtype.kind == "f" and isinstance(values.dtype, np.dtype)):
-            table[column] = values.astype(object).where(values.notna(), "–")
-    # A named column axis (e.g. after pivot_table) would add an empty first cell to every row.
-    table = table.rename_axis(columns=None)
-    body = table.to_html(index=False, escape=False, border=0, classes="bclm-table", na_rep="–", justify="left")
-    if caption:
-        body = re.sub(r"(<table[^>]*>)", lambda m: f"{m.group(1)}<caption>{html.escape(caption)}</caption>",
-                      body, count=1)
+        if values.dtype.kind == "f":
+            decimals[column] = _decimals(values.to_numpy(dtype=float))
+        elif values.dtype.kind in "iub":
+            decimals[column] = 0
+        else:
+            floats = np.array([v for v in values if isinstance(v, (float, np.floating))], dtype=float)
+            decimals[column] = _decimals(floats) if len(floats) else 4
+    for _, row in table.iterrows():
+        rows.append("<tr>" + "".join(f"<td>{_cell(v, decimals[c])}</td>" for c, v in zip(table.columns, row)) + "</tr>")
+    head = "".join(f"<th>{escape(column_label(c))}</th>" for c in table.columns)
+    classes = "dataframe bclm-table" + (" bclm-interactive" if len(table) > INTERACTIVE_ROWS else "")
+    caption_html = f"<caption>{escape(caption)}</caption>" if caption else ""
+    body = (
+        f'<table class="{classes}">{caption_html}<thead><tr style="text-align: left;">{head}</tr></thead>'
+        f"<tbody>" + "".join(rows) + "</tbody></table>"
+    )
     return HTML(f'<div class="bclm-table-wrap">{body}</div>')
+
+
+# --------------------------------------------------------------------------- claims audit
+#: A symbol per verdict of the claims audit, so that a table shows the verdict without relying on colour.
+VERDICT_SYMBOLS = {"consistent": "✓", "inconsistent": "✗", "misleading": "!", "unverifiable": "?"}
+
+
+def _breakable(html_text) -> Markup:
+    """Let long identifiers wrap after underscores in a table cell (``<wbr>``); plain text is
+    escaped first (:func:`escape`)."""
+    return Markup(re.sub(r"_(?=[^<>]*(<|$))", "_<wbr>", escape(html_text)))
+
+
+def wrap_ids(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """A copy of ``table`` whose ``columns`` may wrap after underscores when rendered as HTML
+    (long ids such as ``paloma3_pfs_liver_metastases_post_hoc`` otherwise widen a table past
+    the page). Plain text is escaped (:func:`escape`, keeping line breaks ``<br>``); links and
+    other :class:`Markup` are kept."""
+    out = table.copy()
+    for column in columns:
+        out[column] = [v if not isinstance(v, str) else _breakable(_text_html(v)) for v in out[column]]
+    return out
+
+
+def _trace(row: pd.Series, evidence: Evidence) -> str:
+    parts = []
+    if pd.notna(row["study_id"]):
+        study = evidence.studies.loc[row["study_id"]]
+        parts.append(link(study["name"], evidence.sources.loc[study["source_id"], "url"]))
+    for column, table in (("effect_id", evidence.effects), ("fact_id", evidence.drug_facts)):
+        if pd.notna(row[column]):
+            source = evidence.sources.loc[table.loc[row[column], "source_id"]]
+            text = _breakable(link(row[column], source["url"]))
+            parts.append(text + ("" if source["kind"] == "primary" else " (secondary)"))
+    return Markup("<br>").join(parts) if parts else "none found"
+
+
+def _esc(value) -> Markup:
+    return Markup("") if value is None or (not isinstance(value, str) and pd.isna(value)) else escape(value)
+
+
+def claims_table(
+    evidence: Evidence, article: str | None = None, columns: Sequence[str] | None = None, compact: bool = False
+) -> pd.DataFrame:
+    """Every claim of the audit (``data/claims.csv``, or one article's) with its verdict and symbol
+    ("✓ consistent"), claim id, verbatim quote, trace, recomputed value and explanation, ready for
+    :func:`to_html` (text is HTML-escaped; traces link to the page each number was read from).
+
+    ``compact=True`` merges the columns into four that fit a page: verdict with the claim's id,
+    type (and article when all articles are shown); the quote; the trace with the recomputed
+    value; the explanation.
+
+    Raises
+    ------
+    KeyError
+        If ``article`` is not in ``data/articles.csv``.
+    """
+    labels = evidence.articles["label"]
+    claims = evidence.claims
+    if article is not None:
+        if article not in labels.index:
+            raise KeyError(f"unknown article {article!r} (known: {sorted(labels.index)}, data/articles.csv)")
+        claims = claims[claims["article"] == article]
+    table = pd.DataFrame(
+        {
+            "verdict": [f"{VERDICT_SYMBOLS[v]} {v}" for v in claims["verdict"]],
+            "claim": [_breakable(escape(c)) for c in claims["claim_id"]],
+            "article": [labels[a] for a in claims["article"]],
+            "what the article says (verbatim)": [Markup("“") + _esc(q) + Markup("”") for q in claims["quote"]],
+            "type": claims["claim_type"].to_numpy(),
+            "traced to": [_trace(r, evidence) for _, r in claims.iterrows()],
+            "recomputed": [_esc(v) or "–" for v in claims["recomputed_value"]],
+            "explanation": [_breakable(_esc(e)) for e in claims["explanation"]],
+        }
+    )
+    if compact:
+        br = Markup("<br>")
+        first = [
+            escape(v) + br + c + br + f"({t})" + ("" if article is not None else br + a)
+            for v, c, t, a in zip(table["verdict"], table["claim"], table["type"], table["article"])
+        ]
+        trace = [
+            t if r == "–" else escape(t) + br + "recomputed: " + r
+            for t, r in zip(table["traced to"], table["recomputed"])
+        ]
+        table = pd.DataFrame(
+            {
+                "verdict, claim (type)": first,
+                "what the article says (verbatim)": table["what the article says (verbatim)"],
+                "traced to": trace,
+                "explanation": table["explanation"],
+            }
+        )
+    if columns is not None:
+        table = table[list(columns)]
+    return table.reset_index(drop=True)
+
+
+def verdict_counts(evidence: Evidence, claims: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Claims per article and verdict (rows: articles, labelled from ``data/articles.csv`` in its
+    order; columns: verdicts with their symbols; totals). ``claims`` defaults to every claim."""
+    claims = evidence.claims if claims is None else claims
+    order = evidence.articles["label"]
+    labels = claims["article"].map(order)
+    counts = pd.crosstab(labels, claims["verdict"]).reindex(columns=list(VERDICTS), fill_value=0)
+    counts = counts.reindex([a for a in order if a in set(labels)])
+    counts.columns = [f"{VERDICT_SYMBOLS[v]} {v}" for v in counts.columns]
+    counts["all claims"] = counts.sum(axis=1)
+    counts.loc["all articles"] = counts.sum(axis=0)
+    return counts.rename_axis("article").reset_index()

@@ -8,7 +8,6 @@ stop before anything half-built is published.
 from __future__ import annotations
 
 import sys
-
 from pathlib import Path
 
 from helpers.data import find_data_dir, load_descriptor, package_markdown, validate_data

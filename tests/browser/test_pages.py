@@ -23,8 +23,14 @@ ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 WIDTHS = {"desktop": 1280, "phone": 390}
 
 
@@ -158,7 +164,7 @@ def test_page_renders_offline_with_working_images_links_maths_and_glue(browser, 
                 broken.append(href)
         assert broken == [], f"internal links that do not resolve: {broken}"
         # The download button offers the page's source: the notebook, or the Markdown file.
-        stem = page_path[:-len(".html")]
+        stem = page_path[: -len(".html")]
         source = next(f"{stem}{suffix}" for suffix in (".ipynb", ".md") if (ROOT / f"{stem}{suffix}").exists())
         downloads = [unquote(urlparse(h).path) for h in links if "_sources/" in h]
         assert any(d.endswith(f"_sources/{source}") for d in downloads), f"no download link to {source}: {downloads}"
@@ -178,14 +184,24 @@ def test_page_is_readable_at_phone_width(browser, page_path):
     context, page, _ = open_page(browser, page_path, WIDTHS["phone"])
     try:
         # Wide tables and code scroll inside their own boxes; the page itself must not.
+        # One disclaimer per page: the page's own box, and no site-wide banner stacked above it.
+        assert page.locator("text=/not medical advice/i").count() >= 1, f"{page_path}: no disclaimer"
+        assert page.locator(".bd-header-announcement:visible").count() == 0, f"{page_path}: a second disclaimer banner"
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 2, f"page scrolls sideways by {overflow}px at {WIDTHS['phone']}px"
         # Evidence tables: small type; scrolled sideways to their last column, the first column
         # (the study) is still in view, and so is the caption (measured while scrolled).
         tables = page.evaluate(PHONE_TABLE_SCRIPT)
-        unreadable = [t for t in tables if t["font_px"] > 14 or not -1 <= t["first_after_scroll"] <= 2
-                      or (t["caption_right"] is not None
-                          and not (0 <= t["caption_left"] and t["caption_right"] <= WIDTHS["phone"]))]
+        unreadable = [
+            t
+            for t in tables
+            if t["font_px"] > 14
+            or not -1 <= t["first_after_scroll"] <= 2
+            or (
+                t["caption_right"] is not None
+                and not (0 <= t["caption_left"] and t["caption_right"] <= WIDTHS["phone"])
+            )
+        ]
         assert unreadable == [], f"tables hard to read at phone width: {unreadable[:5]}"
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{page_path.replace('/', '__')[:-5]}__phone.png"), full_page=True)
@@ -202,3 +218,38 @@ def test_search_works_offline(browser):
     results = page.locator("#search-results li, .search li").count()
     context.close()
     assert results > 0, "search returned nothing for 'hazard'"
+
+
+@pytest.mark.parametrize("width", [WIDTHS["phone"], 800])
+def test_menu_and_contents_buttons_open_their_drawers_on_narrow_screens(browser, width):
+    context, page, log = open_page(browser, "chapters/her2_tkis.html", width)
+    try:
+        page.click("button.sidebar-toggle.primary-toggle:visible")
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.querySelector('#pst-primary-sidebar-modal').open"), "☰ did not open the menu"
+        assert page.locator("#pst-primary-sidebar-modal a[href*='hr_positive_targeted']").first.is_visible()
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(200)
+        page.click("button.sidebar-toggle.secondary-toggle:visible")
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.querySelector('#pst-secondary-sidebar-modal').open"), (
+            "☷ did not open the contents"
+        )
+        assert log["page_errors"] == []
+    finally:
+        context.close()
+
+
+def test_menu_button_hides_and_shows_the_sidebar_on_wide_screens(browser):
+    context, page, _ = open_page(browser, "chapters/her2_tkis.html", WIDTHS["desktop"])
+    try:
+        hidden = "document.querySelector('#pst-primary-sidebar').classList.contains('pst-sidebar-hidden')"
+        assert not page.evaluate(hidden)
+        page.click("button.sidebar-toggle.primary-toggle:visible")
+        page.wait_for_timeout(200)
+        assert page.evaluate(hidden)
+        page.click("button.sidebar-toggle.primary-toggle:visible")
+        page.wait_for_timeout(200)
+        assert not page.evaluate(hidden)
+    finally:
+        context.close()

@@ -1,0 +1,50 @@
+"""Downloads of the built book: the data package's tables as CSV and the whole package as a zip
+(_ext/datadownloads.py writes them into ``_build/html/_downloads/data/`` when the build finishes).
+
+Runs after the build with the other browser-marked tests (``make browser-test``);
+``BCLM_BOOK_HTML`` points it at another built book than ``_build/html``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, ROOT
+
+pytestmark = pytest.mark.browser
+
+HTML = Path(os.environ.get("BCLM_BOOK_HTML") or ROOT / "_build" / "html")
+DOWNLOADS = HTML / "_downloads" / "data"
+
+
+def package_paths() -> list[str]:
+    """datapackage.json and every path its resources name (the oracle: the descriptor itself)."""
+    descriptor = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
+    paths = ["datapackage.json"]
+    for resource in descriptor["resources"]:
+        paths.extend(resource["path"] if isinstance(resource["path"], list) else [resource["path"]])
+    return paths
+
+
+@pytest.fixture(scope="module")
+def built():
+    if not (HTML / "index.html").exists():
+        pytest.fail(f"{HTML} has no built book: run `make strict-book` (or `make book`) first")
+    return DOWNLOADS
+
+
+def test_every_data_table_is_downloadable_under_its_own_name(built):
+    missing = [p for p in package_paths() if not (built / p).is_file()]
+    assert missing == []
+    assert (built / "effects.csv").read_bytes() == (DATA / "effects.csv").read_bytes()
+
+
+def test_data_package_zip_unpacks_to_the_package(built):
+    archive = zipfile.ZipFile(built / "bclm-data-package.zip")
+    assert {f"bclm-data-package/{p}" for p in package_paths()} <= set(archive.namelist())
+    assert archive.read("bclm-data-package/datapackage.json") == (DATA / "datapackage.json").read_bytes()
