@@ -92,3 +92,22 @@ def articles_dir() -> Path:
         "BCLM_REQUIRE_SHARED",
     )
     return ARTICLES_DIR
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium for a module of browser tests (Debian's ``chromium`` driven by Playwright,
+    no browser download; the flags of :data:`helpers.handouts.FLAGS`). Module-scoped: Playwright's
+    synchronous API allows one instance at a time, and the PDF handouts start their own."""
+    from helpers import handouts
+
+    try:
+        executable = handouts.find_chromium()
+    except FileNotFoundError as error:
+        require(False, str(error), "BCLM_REQUIRE_BROWSER")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=handouts.FLAGS)
+        yield instance
+        instance.close()

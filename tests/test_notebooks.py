@@ -113,17 +113,25 @@ def test_a_notebook_never_executed_is_stale(book):
     assert status.reasons == ["its outputs carry no record of their inputs"]
 
 
-def test_a_notebook_read_as_input_counts_by_its_cell_sources(book):
-    other = _notebook(book / "chapters" / "b.ipynb", "x = 1")
+def test_a_notebook_read_as_input_counts_by_its_prose_and_parameters(book):
+    other = _notebook(book / "chapters" / "b.ipynb", "x = 1", "y = 2")
     before = notebooks.file_digest(other)
     nb = nbformat.read(other, as_version=4)
     nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+    nb.cells[2].source = "y = 3"  # code other than the parameters: not what a reader uses
     nb.metadata["bclm"] = {"inputs": {"sha256": "0"}}
     nbformat.write(nb, other)
     assert notebooks.file_digest(other) == before
-    nb.cells[0].source = "# Other title"
+    nb.cells[1].metadata["tags"] = ["parameters"]
     nbformat.write(nb, other)
     assert notebooks.file_digest(other) != before
+    with_parameters = notebooks.file_digest(other)
+    nb.cells[1].source = "x = 2"
+    nbformat.write(nb, other)
+    assert notebooks.file_digest(other) != with_parameters
+    nb.cells[0].source = "# Other title"
+    nbformat.write(nb, other)
+    assert notebooks.file_digest(other) != with_parameters
 
 
 def test_a_failing_chapter_is_named_with_its_cell_and_left_untouched(book):

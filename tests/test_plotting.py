@@ -16,7 +16,15 @@ def test_palette_is_okabe_ito():
 def test_use_house_style_sets_the_colour_cycle():
     plotting.use_house_style()
     cycle = [c["color"] for c in mpl.rcParams["axes.prop_cycle"]]
-    assert cycle == plotting.SERIES_COLORS
+    assert [c.lower() for c in cycle] == [c.lower() for c in plotting.SERIES_COLORS]
+
+
+def test_house_style_lays_the_book_settings_over_seaborn_s_theme():
+    mpl.rcdefaults()
+    plotting.use_house_style()
+    assert mpl.rcParams["axes.axisbelow"] is True  # from seaborn's "ticks" style (matplotlib: "line")
+    assert mpl.rcParams["font.size"] == 10 and mpl.rcParams["axes.spines.right"] is False  # the book's own
+    assert mpl.rcParams["grid.color"] == "#dddddd" and mpl.rcParams["svg.hashsalt"] == "bclm"
 
 
 def test_km_plot_prints_the_numbers_at_risk_it_is_given(gbsg2):

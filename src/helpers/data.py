@@ -659,6 +659,17 @@ def grade_certainty(starting_level: str, downgrades: list[str], upgrade: str) ->
     return _GRADE_LEVELS[min(max(score, 0), len(_GRADE_LEVELS) - 1)]
 
 
+def _check_effect_of_study(file: str, line: int, rid: str, p: dict, raw: dict, effects: dict, errors: list) -> None:
+    """A row that names both a study and an effect: the effect must belong to that study."""
+    effect = effects.get(p["effect_id"]) if p["effect_id"] is not None else None
+    if effect is not None and p["study_id"] is not None and effect["study_id"] != p["study_id"]:
+        errors.append(
+            DataValidationError(
+                file, f"effect belongs to study {effect['study_id']}", line, rid, "effect_id", raw["effect_id"]
+            )
+        )
+
+
 def _check_risk_of_bias(table: _Table, studies: dict, effects: dict, errors: list) -> None:
     seen = {}
     for line, p, raw, file in table.rows:
@@ -689,21 +700,7 @@ def _check_risk_of_bias(table: _Table, studies: dict, effects: dict, errors: lis
             errors.append(
                 DataValidationError(file, f"a {design} study is judged with {expected}", line, rid, "tool", raw["tool"])
             )
-        if (
-            p["effect_id"] is not None
-            and p["effect_id"] in effects
-            and effects[p["effect_id"]]["study_id"] != p["study_id"]
-        ):
-            errors.append(
-                DataValidationError(
-                    file,
-                    f"effect belongs to study {effects[p['effect_id']]['study_id']}",
-                    line,
-                    rid,
-                    "effect_id",
-                    raw["effect_id"],
-                )
-            )
+        _check_effect_of_study(file, line, rid, p, raw, effects, errors)
         key = (p["study_id"], p["effect_id"], p["tool"], p["domain"])
         if key in seen:
             errors.append(
@@ -882,22 +879,7 @@ def _check_claims(table: _Table, effects: dict, errors: list) -> None:
                             raw["claimed_value"],
                         )
                     )
-        if (
-            p["effect_id"] is not None
-            and p["study_id"] is not None
-            and p["effect_id"] in effects
-            and effects[p["effect_id"]]["study_id"] != p["study_id"]
-        ):
-            errors.append(
-                DataValidationError(
-                    file,
-                    f"effect belongs to study {effects[p['effect_id']]['study_id']}",
-                    line,
-                    rid,
-                    "effect_id",
-                    raw["effect_id"],
-                )
-            )
+        _check_effect_of_study(file, line, rid, p, raw, effects, errors)
         if p["verdict"] == "unverifiable" and p["effect_id"] is not None:
             errors.append(
                 DataValidationError(

@@ -11,8 +11,8 @@ since its outputs were made. Its inputs are
 The last set is found by watching, not by guessing: during execution the kernel runs with a
 Python audit hook (:pep:`578`, loaded through ``_readtrace/sitecustomize.py``) that records every
 file opened for reading; those inside the repository become inputs. A notebook read as an input
-(the teaching page reads the other chapters) counts by its cell sources only, so re-executing a
-chapter does not make its readers stale.
+(the teaching page reads the other chapters) counts by its prose and parameters cell only, so
+editing or re-executing another chapter's code does not make its readers stale.
 
 What the outputs were computed from is stored in the notebook itself, under
 ``metadata.bclm.inputs`` (kept by nbstripout): a digest per input and one over all of them. A
@@ -160,11 +160,18 @@ def code_digest(notebook: dict) -> str:
 
 
 def file_digest(path: Path) -> str:
-    """Digest of one input file; a notebook counts by the type and source of its cells."""
+    """Digest of one input file. A notebook read by another chapter (the teaching page lists the
+    chapters' exercises and parameters) counts by what such a reader uses: its prose (markdown
+    cells) and its parameters cell; its other code and its outputs do not, so editing or
+    re-executing one chapter's code does not make its readers stale."""
     if not path.is_file():
         return "missing"
     if path.suffix == ".ipynb":
-        cells = [[c.get("cell_type"), _source(c)] for c in _read_notebook(path).get("cells", [])]
+        cells = [
+            [c.get("cell_type"), _source(c)]
+            for c in _read_notebook(path).get("cells", [])
+            if c.get("cell_type") == "markdown" or "parameters" in c.get("metadata", {}).get("tags", [])
+        ]
         return _sha256(json.dumps(cells, ensure_ascii=False).encode("utf-8"))
     return _sha256(path.read_bytes())
 
@@ -389,7 +396,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _remove_site(root, "a chapter failed")
             return 1
         jupyter_book = shutil.which("jupyter-book") or str(Path(sys.executable).with_name("jupyter-book"))
-        if subprocess.run([jupyter_book, "build", str(root), "--all", "--keep-going"], cwd=root).returncode != 0:
+        # Sphinx re-reads only the pages whose notebooks or sources changed since the last render
+        # (a fresh clone renders everything); `make test` renders from a clean _build.
+        if subprocess.run([jupyter_book, "build", str(root), "--keep-going"], cwd=root).returncode != 0:
             _remove_site(root, "the book did not build")
             return 1
         return 0

@@ -20,6 +20,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
@@ -91,10 +92,13 @@ SAVEFIG_OPTIONS = {"metadata": {"Date": None}}
 def use_house_style() -> None:
     """Apply the book's matplotlib style (call once, in a chapter's import cell).
 
-    In a notebook, figures are shown as SVG (sharp at every zoom and screen density) written
-    deterministically: fixed ``svg.hashsalt`` and no date in the metadata (:data:`SAVEFIG_OPTIONS`).
+    The base is seaborn's theme (``ticks`` style, ``notebook`` context) with the Okabe–Ito palette;
+    the book's own settings (font sizes, light grid, no top/right spines, deterministic SVG) are
+    laid over it, so every figure shares one look whichever function draws it. In a notebook,
+    figures are shown as SVG (sharp at every zoom and screen density) written deterministically:
+    fixed ``svg.hashsalt`` and no date in the metadata (:data:`SAVEFIG_OPTIONS`).
     """
-    mpl.rcParams.update(_STYLE)
+    sns.set_theme(context="notebook", style="ticks", palette=SERIES_COLORS, rc=_STYLE)
     try:
         from IPython import get_ipython
         from matplotlib_inline.backend_inline import set_matplotlib_formats

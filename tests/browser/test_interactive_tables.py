@@ -6,46 +6,25 @@ page sideways. Screenshots go to ``_build/screenshots/tables-*.png``."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from conftest import ROOT
 from helpers import tables
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WIDTHS = {"desktop": 1366, "phone": 390}
 MARKUP = '<script>window.__injected = 1</script><img src=x onerror="window.__injected = 2"><b>x</b>'
 
 
 @pytest.fixture(scope="module")
-def browser():
-    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-    if executable is None:
-        message = "Chromium not found: install Debian's `chromium` package to run the browser test"
-        if os.environ.get("BCLM_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=FLAGS)
-        yield instance
-        instance.close()
+def browser(chromium):
+    return chromium
 
 
 @pytest.fixture(scope="module")

@@ -8,29 +8,19 @@ Screenshots at desktop and phone widths are written to ``_build/screenshots/``.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
 import yaml
 
+from conftest import ROOT
+
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WIDTHS = {"desktop": 1280, "phone": 390}
 
 
@@ -44,21 +34,10 @@ PAGES = toc_pages()
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(chromium):
     if not (HTML / "index.html").exists():
         pytest.fail(f"{HTML} has no built book: run `make strict-book` (or `make book`) first")
-    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-    if executable is None:
-        message = "Chromium not found: install Debian's `chromium` package to run the browser test"
-        if os.environ.get("BCLM_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=FLAGS)
-        yield instance
-        instance.close()
+    return chromium
 
 
 def open_page(browser, page_path: str, width: int):
