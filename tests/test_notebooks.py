@@ -8,6 +8,7 @@ chapters. The last test holds the committed chapters to their records.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -195,3 +196,11 @@ def test_committed_outputs_are_current(chapter):
         f"{status.notebook} is stale ({'; '.join(status.reasons)}): "
         "run `make book` or `make refresh` and commit the notebook"
     )
+
+
+def test_execution_leaves_no_tracing_in_the_environment(book, monkeypatch):
+    monkeypatch.delenv("BCLM_READS_FILE", raising=False)
+    monkeypatch.setenv("PYTHONPATH", "/somewhere")
+    assert notebooks.execute(book, [book / "chapters" / "a.ipynb"], jobs=1) == []
+    assert "BCLM_READS_FILE" not in os.environ
+    assert os.environ["PYTHONPATH"] == "/somewhere"

@@ -262,6 +262,9 @@ def _execute_one(root: str, notebook: str, workdir: str) -> ExecutionFailure | N
     name = source.relative_to(root_path).as_posix()
     output = Path(workdir) / source.name
     reads = Path(workdir) / f"{source.stem}.reads"
+    # The kernel inherits these; they are restored afterwards, so that no later process of this
+    # one (the render, when a single chapter ran here in-process) traces into a removed folder.
+    saved = {key: os.environ.get(key) for key in ("BCLM_READS_FILE", "PYTHONPATH")}
     os.environ["BCLM_READS_FILE"] = str(reads)
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_TRACE_DIR), os.environ.get("PYTHONPATH")]))
     try:
@@ -278,6 +281,12 @@ def _execute_one(root: str, notebook: str, workdir: str) -> ExecutionFailure | N
         return ExecutionFailure(name, error.cell_index, f"{error.ename}: {error.evalue}")
     except Exception as error:  # the kernel died, the notebook is not valid JSON, ...
         return ExecutionFailure(name, None, f"{type(error).__name__}: {error}")
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     opened = reads.read_text(encoding="utf-8").splitlines() if reads.is_file() else []
     executed = _read_notebook(output)
     executed.setdefault("metadata", {})[METADATA_KEY] = {

@@ -9,8 +9,11 @@ import os
 import sys
 
 _target = os.environ.get("BCLM_READS_FILE")
-if _target:
-    _out = open(_target, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - open for the process's life
+try:  # a process started after its chapter finished (the folder is gone) traces nothing
+    _out = open(_target, "a", encoding="utf-8", buffering=1) if _target else None  # noqa: SIM115
+except OSError:
+    _out = None
+if _out is not None:
     _seen: set = set()
     _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT
 
