@@ -252,6 +252,29 @@ def stale(root: Path, notebooks: Sequence[Path] | None = None) -> list[Status]:
 # --------------------------------------------------------------------------- execution
 
 
+def _socket_file_kernel_manager(folder: Path) -> type:
+    """A kernel manager whose kernel talks over Unix socket files in ``folder``.
+
+    Over TCP each kernel picks its ports by asking the system for free ones and binding them
+    a moment later; kernels started together (parallel chapters, or nbval in another test
+    worker) can be handed the same port in between, and one then dies with "Address already in
+    use". Socket files in a folder of its own cannot collide.
+    """
+    from jupyter_client import AsyncKernelManager
+    from traitlets import default
+
+    class SocketFileKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _transport_default(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _ip_default(self) -> str:
+            return str(folder / "kernel")
+
+    return SocketFileKernelManager
+
+
 def _execute_one(root: str, notebook: str, workdir: str) -> ExecutionFailure | None:
     """Execute one chapter into ``workdir``, record its inputs, normalise it, then replace the
     committed notebook in one step. On failure the committed notebook is left untouched."""
@@ -268,15 +291,17 @@ def _execute_one(root: str, notebook: str, workdir: str) -> ExecutionFailure | N
     os.environ["BCLM_READS_FILE"] = str(reads)
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_TRACE_DIR), os.environ.get("PYTHONPATH")]))
     try:
-        papermill.execute_notebook(
-            str(source),
-            str(output),
-            cwd=str(root_path / "chapters"),
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=False,
-            request_save_on_cell_execute=False,
-        )
+        with tempfile.TemporaryDirectory(prefix="bclm-kernel-") as sockets:
+            papermill.execute_notebook(
+                str(source),
+                str(output),
+                cwd=str(root_path / "chapters"),
+                kernel_name="python3",
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                kernel_manager_class=_socket_file_kernel_manager(Path(sockets)),
+            )
     except PapermillExecutionError as error:
         return ExecutionFailure(name, error.cell_index, f"{error.ename}: {error.evalue}")
     except Exception as error:  # the kernel died, the notebook is not valid JSON, ...
