@@ -98,6 +98,14 @@ def test_status_names_the_input_that_changed(executed_book, edit, reason):
     assert reason in status.reasons
 
 
+def test_editing_the_executor_leaves_chapters_current(executed_book):
+    chapter = executed_book / "chapters" / "a.ipynb"
+    executor = executed_book / "src" / "helpers" / "notebooks.py"
+    executor.write_text("# the build tool, edited\n")
+    assert notebooks.status(executed_book, chapter).current
+    assert "src/helpers/notebooks.py" not in notebooks.declared_inputs(executed_book)
+
+
 def test_code_edits_make_a_chapter_stale_but_prose_edits_do_not(executed_book):
     chapter = executed_book / "chapters" / "a.ipynb"
     nb = nbformat.read(chapter, as_version=4)
@@ -159,6 +167,17 @@ def test_check_command_names_stale_chapters_and_the_fix(book, monkeypatch, capsy
     assert "Run `make book`" in err and "make refresh" in err
     assert notebooks.main(["execute"]) == 0
     assert notebooks.main(["check"]) == 0
+
+
+def test_execute_command_runs_only_the_named_chapter_and_refuses_unknown_names(book, monkeypatch, capsys):
+    toc = book / "_toc.yml"
+    toc.write_text(toc.read_text() + "  - file: chapters/b\n")
+    _notebook(book / "chapters" / "b.ipynb", "print(2)")
+    monkeypatch.chdir(book)
+    assert notebooks.main(["execute", "b"]) == 0
+    assert [s.notebook for s in notebooks.stale(book)] == ["chapters/a.ipynb"]
+    with pytest.raises(SystemExit, match=r"'c' is not a chapter of the book's _toc.yml \(chapters: a, b\)"):
+        notebooks.main(["execute", "c"])
 
 
 def test_failed_build_removes_the_site(book, monkeypatch, capsys):

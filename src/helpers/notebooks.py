@@ -5,7 +5,8 @@ papermill executes the chapters and their outputs are committed; Jupyter Book on
 since its outputs were made. Its inputs are
 
 - its own code cells (source, tags such as ``parameters``) and kernel;
-- every file under ``src/helpers/`` and ``data/``, and ``uv.lock`` (the environment);
+- every file under ``src/helpers/`` and ``data/``, and ``uv.lock`` (the environment), except the
+  executor itself (this module and its audit hook), which no chapter imports;
 - any other file of the repository the chapter read while it ran.
 
 The last set is found by watching, not by guessing: during execution the kernel runs with a
@@ -24,6 +25,7 @@ Command line (``python -m helpers.notebooks``, run from the repository)::
     status            list every chapter as current or stale, with the reasons
     check             exit 1, naming each stale chapter, unless all are current
     execute [--all]   re-execute the stale chapters (or all) in parallel, in place
+    execute NAME ...  re-execute the named chapters only
     build             validate the data, execute stale chapters, render the book
 """
 
@@ -44,6 +46,9 @@ from pathlib import Path
 
 #: Inputs of every chapter, relative to the repository root (directories are walked).
 DECLARED_INPUTS = ("src/helpers", "data", "uv.lock")
+#: The executor itself: no chapter imports it, so editing it changes no output. (A chapter that
+#: does read one of these files is still caught by the audit hook, as an observed input.)
+BUILD_TOOL = ("src/helpers/notebooks.py", "src/helpers/_readtrace/sitecustomize.py")
 #: Where a chapter's record lives in its notebook metadata.
 METADATA_KEY = "bclm"
 #: Parts of the tree that are never inputs (environments, build output, caches).
@@ -192,7 +197,7 @@ def declared_inputs(root: Path) -> list[str]:
                 relative = file.relative_to(root)
                 if file.is_file() and not _ignored(relative):
                     found.add(relative.as_posix())
-    return sorted(found)
+    return sorted(found - set(BUILD_TOOL))
 
 
 def observed_inputs(root: Path, notebook: Path, opened: Iterable[str]) -> list[str]:
@@ -370,8 +375,11 @@ def _validate(root: Path) -> bool:
     return subprocess.run([sys.executable, "-m", "helpers.validate"], cwd=root).returncode == 0
 
 
-def _run_execute(root: Path, everything: bool, jobs: int | None) -> int:
-    notebooks = chapters(root) if everything else [root / s.notebook for s in stale(root)]
+def _run_execute(root: Path, everything: bool, jobs: int | None, named: Sequence[str] = ()) -> int:
+    if named:
+        notebooks = [_named_chapter(root, name) for name in named]
+    else:
+        notebooks = chapters(root) if everything else [root / s.notebook for s in stale(root)]
     if not notebooks:
         print("Every chapter's committed outputs are current: nothing to execute.")
         return 0
@@ -387,6 +395,17 @@ def _run_execute(root: Path, everything: bool, jobs: int | None) -> int:
     return 0
 
 
+def _named_chapter(root: Path, name: str) -> Path:
+    """A chapter named on the command line (``chapters/x.ipynb`` or ``x``), checked against the table of contents."""
+    known = {nb.resolve(): nb for nb in chapters(root)}
+    candidate = Path(name) if name.endswith(".ipynb") else Path("chapters") / f"{name}.ipynb"
+    path = (candidate if candidate.is_absolute() else root / candidate).resolve()
+    if path not in known:
+        listed = ", ".join(nb.stem for nb in known.values())
+        raise SystemExit(f"execute: {name!r} is not a chapter of the book's _toc.yml (chapters: {listed})")
+    return known[path]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.notebooks", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -394,6 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("check", help="exit 1 unless every chapter's outputs are current")
     run = sub.add_parser("execute", help="re-execute stale chapters (or all) in place")
     run.add_argument("--all", action="store_true", help="re-execute every chapter")
+    run.add_argument("chapter", nargs="*", help="re-execute only these chapters (name or chapters/<name>.ipynb)")
     run.add_argument("--jobs", type=int, default=None, help="parallel kernels (default: one per core)")
     build = sub.add_parser("build", help="validate, execute stale chapters, render the book")
     build.add_argument("--jobs", type=int, default=None)
@@ -421,7 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"Committed outputs are current for all {len(chapters(root))} chapters.")
             return 0
         if args.command == "execute":
-            return _run_execute(root, args.all, args.jobs)
+            return _run_execute(root, args.all, args.jobs, args.chapter)
         # build
         if not _validate(root):
             _remove_site(root, "the data did not validate")
