@@ -28,7 +28,7 @@ BOOK_SOURCES := $(CHAPTERS) $(wildcard *.md) _config.yml _toc.yml references.bib
 NBSTRIPOUT := nbstripout --keep-output --keep-count --extra-keys "metadata.papermill cell.metadata.papermill"
 STAMP := $(VENV)/.synced
 
-.PHONY: help install validate book status test verify-notebooks strict-book browser-test refresh binder-env bench bench-reconstruction check-r handouts clean
+.PHONY: help install validate book status test verify-notebooks strict-book browser-test screenshots refresh binder-env bench bench-reconstruction check-r handouts clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (installs everything first)"
@@ -39,6 +39,7 @@ help:
 	@echo "make bench-reconstruction  KM reconstruction vs R peers (needs ../shared/validation)"
 	@echo "make check-r  regenerate the R reference values (needs Rscript) and compare"
 	@echo "make binder-env  re-pin binder/requirements.txt from uv.lock (after changing dependencies)"
+	@echo "make screenshots  full-page screenshots of every page at desktop and phone widths (needs chromium)"
 	@echo "make handouts  print each chapter and the whole book to PDF in _build/handouts (needs chromium)"
 
 # uv is installed with pip when missing; the environment follows uv.lock exactly.
@@ -64,19 +65,24 @@ book: _build/html/index.html
 _build/html/index.html: $(STAMP) $(BOOK_SOURCES)
 	python -m helpers.notebooks build
 
+# The strict build comes first so that one pytest session (two workers kept busy to the end)
+# runs the unit tests, nbval on every chapter and the browser tests on the built book.
 test: validate
 	python -m helpers.notebooks check
 	ruff check .
 	ruff format --check src tests benchmarks _ext
-	pytest -n 2 --dist loadfile -m "not browser" tests chapters --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 	$(MAKE) --no-print-directory verify-notebooks
 	$(MAKE) --no-print-directory strict-book
-	$(MAKE) --no-print-directory browser-test
+	pytest -n 2 --dist loadfile tests chapters --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-# Every page of the built book in headless Chromium, offline; screenshots in _build/screenshots.
+# Every page of the built book in headless Chromium, offline (after strict-book or book).
 browser-test: $(STAMP)
 	pytest -n 2 --dist loadfile -m browser tests/browser -p no:cacheprovider
+
+# The browser test, writing full-page screenshots at desktop and phone widths to _build/screenshots.
+screenshots: $(STAMP)
+	BCLM_SCREENSHOTS=1 pytest -n 2 --dist loadfile -m browser tests/browser -p no:cacheprovider
 
 verify-notebooks: $(STAMP)
 	$(NBSTRIPOUT) --verify $(CHAPTERS)

@@ -28,6 +28,19 @@ SHARED_VALIDATION = SHARED / "validation"
 ARTICLES_DIR = SHARED / "articles"
 
 
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+
+
+def save_screenshot(page, name: str, full_page: bool = True) -> None:
+    """Write ``_build/screenshots/<name>.png`` when ``BCLM_SCREENSHOTS=1`` (``make screenshots``).
+
+    Full-page screenshots are for people reviewing the pages and cost about as much as every
+    assertion of a page together, so the test suite takes them only on request."""
+    if os.environ.get("BCLM_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
 def require(present: bool, message: str, variable: str) -> None:
     """Skip the calling test (or fixture) with ``message`` when ``present`` is false, or fail
     when the environment variable ``variable`` (``BCLM_REQUIRE_R``, ``BCLM_REQUIRE_SHARED``,

@@ -12,12 +12,14 @@ from test_data_validation import (
     CHOICE,
     EFFECT,
     EFFECT_CI,
+    SEARCH_LOG,
     SOURCES,
     STUDY,
     effect_rows,
     study_rows,
     write_choices,
     write_csv,
+    write_extraction,
     write_miniature,
 )
 
@@ -33,6 +35,7 @@ SECONDARY = [
     "https://example.org/review",
     "secondary",
     "2026-11-24",
+    "",
 ]
 TRIAL = dict(
     STUDY,
@@ -79,6 +82,7 @@ def data_dir(tmp_path):
     """The validator's miniature data set plus one trial of chapter her2_tkis, read at two cuts."""
     folder = write_miniature(tmp_path / "data")
     write_csv(folder / "sources.csv", SOURCES + [SECONDARY])
+    write_extraction(folder)
     write_csv(folder / "studies.csv", study_rows(STUDY, TRIAL))
     write_csv(folder / "effects.csv", effect_rows(EFFECT, EFFECT_CI, INTERIM, FINAL))
     write_choices(folder, CHOICE[1:] + CHOICES)
@@ -125,7 +129,8 @@ def test_display_name_comes_from_the_data(ch):
 
 def test_secondary_sources_are_marked_in_the_link(ch):
     assert ch.source_link("review2024") == '<a href="https://example.org/review">review2024</a> (secondary)'
-    assert ch.source_link("zou2025") == '<a href="https://pubmed.ncbi.nlm.nih.gov/39808955/">zou2025</a>'
+    # A reader's link goes to the DOI first, then PubMed, then the page read.
+    assert ch.source_link("zou2025") == '<a href="https://doi.org/10.1016/j.breast.2025.103876">zou2025</a>'
 
 
 def test_printed_texts(ch):
@@ -271,3 +276,25 @@ def test_certainty_view_lists_the_domains_rated_down(data_dir):
             "reasons": "Non-randomised; confounding by indication.",
         }
     ]
+
+
+def test_search_log_glues_the_chapters_last_search_and_returns_its_flow(data_dir, glued):
+    write_csv(
+        data_dir / "search_log.csv",
+        SEARCH_LOG
+        + [
+            ["s-3", "her2_tkis", "Q", "t", "2026-11-30", "web_pages", "not_found", "not_in_sources_searched", "", ""],
+            ["s-4", "her2_tkis", "Q2", "t", "2026-10-01", "drug_labels", "added", "", "zou2025", ""],
+        ],
+    )
+    counts, reasons = chapter.load("her2_tkis", data_dir).glue_search_log()
+    assert glued["last_searched"] == "30 November 2026" and glued["n_searches"] == 2
+    assert counts.set_index("stage")["searches"].to_dict() == {
+        "Searches run": 2,
+        "Not found": 1,
+        "Lead found": 1,
+        "Excluded": 0,
+        "Awaiting verification": 0,
+        "Added to the data": 1,
+    }
+    assert reasons.to_dict("records") == [{"reason": "not found in the sources searched", "searches": 1}]

@@ -15,15 +15,22 @@ CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
 def toc_files() -> list[str]:
+    """Every page of the book: the root, each part's chapters and their sub-pages (``sections``)."""
+
+    def pages(entries) -> list[str]:
+        return [f for c in entries for f in [c["file"], *pages(c.get("sections", []))]]
+
     files = [TOC["root"]]
     for part in TOC.get("parts", []):
-        files += [c["file"] for c in part["chapters"]]
+        files += pages(part["chapters"])
     return files
 
 
 CHAPTERS = [ROOT / f"{f}.ipynb" for f in toc_files() if (ROOT / f"{f}.ipynb").exists()]
 # Reference pages (data tables, bibliography) are notebooks too but not lessons.
 REFERENCE = {c["file"] for part in TOC.get("parts", []) if part["caption"] == "Reference" for c in part["chapters"]}
+# A chapter's appendix (``<chapter>_appendix``: its evidence tables and appraisal detail) is a reference page too.
+REFERENCE |= {f for f in toc_files() if f.endswith("_appendix")}
 LESSONS = [p for p in CHAPTERS if p.relative_to(ROOT).with_suffix("").as_posix() not in REFERENCE]
 
 

@@ -19,7 +19,7 @@ from conftest import ROOT
 from helpers.data import DataValidationErrors, load_evidence, number_in_quote, validate_data
 
 SOURCES = [
-    ["source_id", "citation", "title", "doi", "pmid", "url", "kind", "accessed"],
+    ["source_id", "citation", "title", "doi", "pmid", "url", "kind", "accessed", "public_url"],
     [
         "zou2025",
         "Zou X, Breast, 2025",
@@ -29,6 +29,7 @@ SOURCES = [
         "https://pubmed.ncbi.nlm.nih.gov/39808955/",
         "primary",
         "2026-11-24",
+        "",
     ],
 ]
 STUDY_HEADER = [
@@ -350,8 +351,72 @@ def write_miniature(folder: Path) -> Path:
     write_choices(folder, CHOICE[1:])
     write_csv(folder / "appraisal" / "local_therapy_classes.csv", THERAPY)
     write_csv(folder / "appraisal" / "alternative_readings.csv", READINGS)
+    shutil.copy(ROOT / "data" / "appraisal" / "rulebook.csv", folder / "appraisal")  # the rules, as committed
     write_reconstructed(folder, KM_KEY, KM_ROWS)
+    write_csv(folder / "search_log.csv", SEARCH_LOG)
+    write_extraction(folder)
+    # No trial of the miniature reports complementary subgroups (tests/test_views_liver.py adds a pair).
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    # Nor a randomised trial of systemic therapy to place in the treatment sequence (treatment_line),
+    # nor teaching questions (questions: tests/test_quiz.py builds its own).
+    descriptor["resources"] = [
+        r for r in descriptor["resources"] if r["name"] not in ("subgroup_pairs", "treatment_line", "questions")
+    ]
+    (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
     return folder
+
+
+def write_extraction(folder: Path) -> None:
+    """How each source of ``folder/sources.csv`` was read: primary ones as abstracts, secondary
+    ones as summaries (call again after rewriting the sources)."""
+    with (folder / "sources.csv").open(encoding="utf-8", newline="") as handle:
+        sources = list(csv.DictReader(handle))
+    write_csv(
+        folder / "extraction.csv",
+        [["source_id", "read_as", "note"]]
+        + [[s["source_id"], "abstract" if s["kind"] == "primary" else "secondary_summary", ""] for s in sources],
+    )
+
+
+#: Two searches: one that added the miniature's source, one that found nothing.
+SEARCH_LOG = [
+    [
+        "search_id",
+        "chapter",
+        "question",
+        "terms",
+        "date",
+        "searched_in",
+        "outcome",
+        "reason",
+        "source_ids",
+        "working_note",
+    ],
+    [
+        "s-1",
+        "local_therapies",
+        "Ablation outcomes",
+        "ablation liver metastases",
+        "2026-11-24",
+        "web_pages",
+        "added",
+        "",
+        "zou2025",
+        "",
+    ],
+    [
+        "s-2",
+        "liver",
+        "Liver subgroup of a trial",
+        "trial liver subgroup",
+        "2026-11-24",
+        "web_pages",
+        "not_found",
+        "subgroup_not_in_text",
+        "",
+        "",
+    ],
+]
 
 
 #: One reconstructed data set (data/kmdata/), keyed to the miniature's hazard-ratio row.
@@ -890,7 +955,7 @@ def test_malformed_doi(data_dir):
 
 
 def test_invalid_access_date(data_dir):
-    write_csv(data_dir / "sources.csv", [SOURCES[0], SOURCES[1][:7] + ["24/11/2026"]])
+    write_csv(data_dir / "sources.csv", [SOURCES[0], SOURCES[1][:7] + ["24/11/2026", ""]])
     assert only_error(data_dir) == (
         "data/sources.csv, line 2 (source_id=zou2025), column accessed: "
         "value '24/11/2026' breaks rule: must be an ISO date (YYYY-MM-DD)"
@@ -898,7 +963,7 @@ def test_invalid_access_date(data_dir):
 
 
 def test_access_date_in_the_future(data_dir):
-    write_csv(data_dir / "sources.csv", [SOURCES[0], SOURCES[1][:7] + ["2999-01-01"]])
+    write_csv(data_dir / "sources.csv", [SOURCES[0], SOURCES[1][:7] + ["2999-01-01", ""]])
     assert only_error(data_dir) == (
         "data/sources.csv, line 2 (source_id=zou2025), column accessed: "
         "value '2999-01-01' breaks rule: access date lies in the future"

@@ -267,6 +267,9 @@ EXPLAINED_INCONSISTENCIES = {
     "paloma3_pfs_liver_metastases_post_hoc",
     "monarch2_os_visceral_first_line_exploratory",
     "right_choice_pfs_itt_primary",  # p matches a one-sided test; discussed in the liver chapter
+    # Shown with their automatic explanations in the methods chapter's table of inconsistent checks:
+    "destiny_breast04_pfs_itt_updated",  # medians imply HR 0.48 against 0.36: non-exponential PFS
+    "phila_os_itt_longterm",  # the reported p matches a one-sided test; the quote does not say so
 }
 
 

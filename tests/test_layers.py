@@ -29,6 +29,7 @@ METHOD_MODULES = [
     "simulate",
     "reconstruct",
     "rounding",
+    "reanalysis",
 ]
 PRESENTATION = {"formatting", "tables", "plotting", "chapter"}
 #: What a chapter may import from this project; anything else from the standard library and the

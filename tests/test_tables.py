@@ -1,5 +1,6 @@
 """Tables rendered from data/: links escaped, values shown as the source printed them."""
 
+import html
 import re
 
 import pandas as pd
@@ -24,8 +25,9 @@ def test_evidence_table_shows_the_ablation_comparisons_as_printed(evidence):
 def test_secondary_sources_are_marked(evidence):
     table = tables.evidence_table(evidence)
     secondary = evidence.effects["source_id"].map(evidence.sources["kind"]).eq("secondary").to_numpy()
-    assert all(s.endswith("(secondary)") for s in table.loc[secondary, "source"])
-    assert not any(s.endswith("(secondary)") for s in table.loc[~secondary, "source"])
+    links = [str(s).split("<br>")[0] for s in table["source"]]  # the link, above what was read
+    assert all(link.endswith("(secondary)") for link, second in zip(links, secondary) if second)
+    assert not any(link.endswith("(secondary)") for link, second in zip(links, secondary) if not second)
 
 
 def test_html_is_deterministic_and_has_no_random_ids(evidence):
@@ -393,3 +395,28 @@ def test_source_links_skip_addresses_that_are_not_host_names(evidence):
     for source_id in unsafe:
         cell = tables.source_link(evidence, source_id)
         assert not re.search(r'href="https?://\d', cell)
+
+
+def test_source_links_go_to_the_doi_then_pubmed_then_the_page_read(evidence):
+    sources = evidence.sources
+    with_doi = sources[sources["doi"].notna()].index[0]
+    pubmed_only = sources[sources["doi"].isna() & sources["pmid"].notna()].index[0]
+    page_only = sources[sources["doi"].isna() & sources["pmid"].isna()].index[0]
+    assert f'href="https://doi.org/{sources.loc[with_doi, "doi"]}"' in tables.source_link(evidence, with_doi)
+    assert f'pubmed.ncbi.nlm.nih.gov/{sources.loc[pubmed_only, "pmid"]}/"' in tables.source_link(evidence, pubmed_only)
+    page = html.escape(sources.loc[page_only, "url"], quote=True)
+    assert f'href="{page}"' in tables.source_link(evidence, page_only)
+
+
+def test_a_page_read_on_a_mirror_is_linked_at_its_public_address(evidence):
+    sources = evidence.sources
+    mirrored = sources[sources["public_url"].notna() & sources["doi"].isna() & sources["pmid"].isna()]
+    assert len(mirrored) > 0
+    for source_id, source in mirrored.iterrows():
+        cell = tables.source_link(evidence, source_id)
+        assert html.escape(source["public_url"], quote=True) in cell
+        assert html.escape(source["url"], quote=True) not in cell
+    listed = tables.sources_table(evidence)
+    first = mirrored.index[0]
+    row = listed.index[listed["source"] == first][0]
+    assert html.escape(mirrored.loc[first, "public_url"], quote=True) in listed.loc[row, "citation (link to the page)"]

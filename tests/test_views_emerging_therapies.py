@@ -20,6 +20,7 @@ from test_data_validation import (
     study_rows,
     write_choices,
     write_csv,
+    write_extraction,
     write_miniature,
 )
 
@@ -137,6 +138,7 @@ def ch(tmp_path):
     """The validator's miniature data set plus one trial and one registry record of the chapter."""
     folder = write_miniature(tmp_path / "data")
     write_csv(folder / "sources.csv", SOURCES)
+    write_extraction(folder)
     write_csv(folder / "studies.csv", study_rows(STUDY, TRIAL_A, REGISTRY_B))
     write_csv(folder / "effects.csv", effect_rows(EFFECT, EFFECT_CI, *ESTIMATES))
     write_csv(folder / "appraisal" / f"certainty_{CHAPTER}.csv", CERTAINTY)
@@ -232,4 +234,10 @@ def test_certainty_counts_each_level(ch, glued):
 def test_analyses_show_no_auditors_notes(ch):
     table = view.analyses(view.forest_rows(ch, "latest"))
     assert list(table.columns) == ["study", "endpoint", "population", "analysis", "assessment", "source kind"]
-    assert list(view.same_estimate().columns) == ["dropped row", "kept row"]
+    view.label_rows(ch)
+    same = view.same_estimate(ch, {"a_os_interim": "a_os_final"})
+    assert list(same.columns) == ["estimate", "dropped row, read from", "kept row, read from"]
+    assert (
+        same.loc[0, "estimate"] == "TRIAL-A (drug vs chemotherapy), OS, ITT (interim)"
+        and "_" not in same.loc[0, "estimate"]
+    )

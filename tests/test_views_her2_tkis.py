@@ -21,13 +21,14 @@ from test_data_validation import (
     study_rows,
     write_choices,
     write_csv,
+    write_extraction,
     write_miniature,
 )
 
 from helpers import chapter
 from helpers.views import her2_tkis as view
 
-SECONDARY = ["news2021", "A news page", "Trial news", "", "", "https://example.org/news", "secondary", "2026-11-24"]
+SECONDARY = ["news2021", "A news page", "Trial news", "", "", "https://example.org/news", "secondary", "2026-11-24", ""]
 TRIAL_P = dict(
     STUDY,
     study_id="trial_p",
@@ -139,6 +140,7 @@ LIVER_CERTAINTY = [
 def ch(tmp_path):
     folder = write_miniature(tmp_path / "data")
     write_csv(folder / "sources.csv", SOURCES + [SECONDARY])
+    write_extraction(folder)
     write_csv(folder / "studies.csv", study_rows(STUDY, TRIAL_P, TRIAL_Q))
     write_csv(folder / "effects.csv", effect_rows(EFFECT, EFFECT_CI, P_PFS, Q_PFS, P_OS))
     write_choices(folder, CHOICE[1:] + CHOICES)
@@ -161,6 +163,7 @@ def test_setup_labels_results_and_glues_the_cut(ch, glued):
     prognostic = view.setup(ch, "most_mature")
     assert not prognostic.any()
     assert ch.rows.loc["p_pfs", "result"] == "PFS, primary"
+    assert ch.rows.loc["p_pfs", "estimate"] == "TRIAL-P, PFS, primary"  # what a table shows, never the id
     assert glued["data_cut"] == "most mature"
     assert glued["n_studies"] == "2"
 

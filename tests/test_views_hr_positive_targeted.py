@@ -18,6 +18,7 @@ from test_data_validation import (
     study_rows,
     write_choices,
     write_csv,
+    write_extraction,
     write_miniature,
 )
 
@@ -97,6 +98,7 @@ def ch(tmp_path):
     """The validator's miniature data set plus two trials of the HR-positive chapter."""
     folder = write_miniature(tmp_path / "data")
     write_csv(folder / "sources.csv", SOURCES)
+    write_extraction(folder)
     write_csv(folder / "studies.csv", study_rows(STUDY, TRIAL_A, TRIAL_B))
     write_csv(folder / "effects.csv", effect_rows(EFFECT, EFFECT_CI, *ESTIMATES))
     write_choices(folder, CHOICE[1:] + CHOICES)
@@ -132,10 +134,19 @@ def test_selection_puts_each_choice_in_its_pool(ch):
     assert list(selected["endpoint"]) == ["PFS", "OS", "PFS", "OS"]
 
 
-def test_cut_table_shows_the_cuts_without_the_auditors_notes(ch):
+def test_cut_table_shows_the_cuts_without_the_auditors_notes(ch, glued):
+    view.prepare(ch)
     html = view.cut_table(ch, "a", {"a": (["a_pfs", "a_pfs_liver"], "TRIAL-A at two cuts")}).data
-    assert "TRIAL-A at two cuts" in html and "post hoc" in html and "24.8" in html
-    assert "note" not in html
+    assert "TRIAL-A at two cuts" in html and "PFS, liver metastases, post hoc" in html and "24.8" in html
+    assert "note" not in html and "a_pfs" not in html  # estimates by name, never by id
+
+
+def test_tables_name_estimates_not_ids(ch, glued):
+    view.prepare(ch)
+    assert ch.rows.loc["a_pfs_liver", "result"] == "PFS, liver metastases, post hoc"
+    html = view.esmo_table(ch, "most_mature", extra=[]).data + view.selection_table(ch, "most_mature").data
+    assert "TRIAL-A (drug + AI) (PFS, all patients, final)" in html
+    assert "a_pfs" not in html and "b_os" not in html
 
 
 def test_interaction_is_the_ratio_of_the_hazard_ratios(ch, glued):

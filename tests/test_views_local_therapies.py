@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -47,6 +48,7 @@ def test_overview_counts_designs_and_kinds(ch, glued):
     designs = view.overview(ch)
     assert designs.to_dict("records") == [{"design": "retrospective cohort", "studies": 1}]
     assert (glued["n_comparative_rows"], glued["n_single_rows"], glued["n_prognostic_rows"]) == ("2", "0", "0")
+    assert glued["n_randomised_rows"] == "0"  # the miniature holds no randomised trial
     assert glued["n_rct"] == "none" and glued["hr_zou_os"]
 
 
@@ -105,6 +107,7 @@ def test_checkable_checks_and_key_points(ch, glued):
     assert (table["verdict"] != "not_checkable").all() and glued["n_checkable_checks"] == f"{len(table)}"
     view.glue_key_points(ch)
     assert (glued["kp_n_comparative_studies"], glued["kp_certainty"]) == ("1", "very low")
+    assert (glued["kp_certainty_rct"], glued["kp_n_rct_breast"]) == ("none", "no")  # no randomised comparison
     assert view.judged_studies(ch) == ["zou2025_ablation"] and glued["n_rob_critical"] == "0"
 
 
@@ -114,3 +117,70 @@ def test_immortal_time_favours_the_treated_only_from_diagnosis():
     assert sim.naive["hr_upper"] < 1
     assert sim.landmark["hr_lower"] < 1 < sim.landmark["hr_upper"]
     assert list(sim.estimates.columns) == ["hr", "hr_lower", "hr_upper", "p"]
+
+
+# ---------------------------------------------------------------- randomised trials (no miniature)
+# Oracles: a Wald interval at level L has half-width z_L * SE on the log scale, z_L = Phi^-1(1/2 + L/2),
+# so an interval reported at 70% has SE = (ln U - ln L) / (2 z_0.70) and the 95% interval is
+# HR exp(+-z_0.95 SE); a one-sided p gives z = Phi^-1(1 - p).
+Z = NormalDist().inv_cdf
+
+
+def _effect(**cells):
+    base = {"hr": None, "hr_ci_lower": None, "hr_ci_upper": None, "ci_level": None, "p_value": None, "p_sided": None}
+    return pd.Series({**base, **cells}, name=cells.get("name", "row"), dtype=object)
+
+
+def test_kinds_put_randomised_trials_first():
+    rows = pd.DataFrame(
+        {
+            "design": ["rct", "rct", "retrospective_cohort", "case_series"],
+            "population": ["ITT", "prognostic", "matched", "cohort"],
+            "arm_control": ["systemic", "x", "systemic", None],
+        },
+        index=list("abcd"),
+    )
+    assert list(view.kinds(rows)) == ["randomised", "randomised", "comparison", "single-arm"]
+
+
+def test_ci95_rescales_a_70_percent_interval_with_the_same_standard_error():
+    lower, upper, source = view.ci95(_effect(hr=0.92, hr_ci_lower=0.71, hr_ci_upper=1.17, ci_level=70))
+    se = (math.log(1.17) - math.log(0.71)) / (2 * Z(0.85))
+    assert (lower, upper) == pytest.approx((0.92 * math.exp(-Z(0.975) * se), 0.92 * math.exp(Z(0.975) * se)), abs=1e-9)
+    assert source == "rescaled from the 70% interval"
+    assert 0.57 < lower < 0.58 and 1.47 < upper < 1.48  # wider than the printed 70% interval
+
+
+def test_ci95_passes_a_95_percent_interval_through_and_recomputes_from_p():
+    assert view.ci95(_effect(hr=0.5, hr_ci_lower=0.3, hr_ci_upper=0.84, ci_level=95)) == (0.3, 0.84, "reported")
+    lower, upper, source = view.ci95(_effect(hr=0.57, p_value=0.09))
+    se = abs(math.log(0.57)) / Z(1 - 0.09 / 2)
+    assert (lower, upper) == pytest.approx((0.57 * math.exp(-Z(0.975) * se), 0.57 * math.exp(Z(0.975) * se)), abs=1e-9)
+    assert source == "recomputed from p"
+    with pytest.raises(ValueError, match="hr_ci_lower/hr_ci_upper or p_value"):
+        view.ci95(_effect(hr=0.8))
+    with pytest.raises(ValueError, match="column hr"):
+        view.ci95(_effect(p_value=0.2))
+
+
+def test_randomised_rows_take_the_latest_cut_per_trial_and_endpoint():
+    rows = pd.DataFrame(
+        {
+            "study_id": ["sabr_comet", "sabr_comet", "nrg_br002", "zou2025"],
+            "design": ["rct", "rct", "rct", "retrospective_cohort"],
+            "population": ["ITT"] * 4,
+            "arm_control": ["soc"] * 4,
+            "endpoint": ["OS", "OS", "PFS", "OS"],
+            "analysis": ["primary", "updated", "primary", "primary"],
+            "hr": [0.57, 0.50, 0.92, 0.48],
+            "hr_ci_lower": [None, 0.30, 0.71, None],
+            "hr_ci_upper": [None, 0.84, 1.17, None],
+            "ci_level": [None, 95, 70, None],
+            "p_value": [0.09, 0.008, 0.36, 0.003],
+            "p_sided": [None, None, 1, None],
+        },
+        index=["sabr_first", "sabr_late", "nrg", "zou"],
+    )
+    latest = view.randomised_rows(SimpleNamespace(rows=rows))
+    assert list(latest.index) == ["nrg", "sabr_late"]  # breast trials first; the non-randomised row left out
+    assert list(latest["ci_source"]) == ["rescaled from the 70% interval", "reported"]

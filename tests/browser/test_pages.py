@@ -3,11 +3,13 @@
 Run after a build (``make browser-test`` follows ``make strict-book`` in ``make test``). CI
 installs Debian's ``chromium`` and sets ``BCLM_REQUIRE_BROWSER=1``, so there the test cannot
 skip; on a machine without Chromium it skips with a message saying what to install.
-Screenshots at desktop and phone widths are written to ``_build/screenshots/``.
+With ``BCLM_SCREENSHOTS=1`` (``make screenshots``) full-page screenshots at desktop and phone
+widths are written to ``_build/screenshots/``.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -15,18 +17,23 @@ from urllib.parse import unquote, urlparse
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, save_screenshot
 
 pytestmark = pytest.mark.browser
 
-HTML = ROOT / "_build" / "html"
-SHOTS = ROOT / "_build" / "screenshots"
+HTML = Path(os.environ.get("BCLM_BOOK_HTML") or ROOT / "_build" / "html")  # another build: BCLM_BOOK_HTML
 WIDTHS = {"desktop": 1280, "phone": 390}
 
 
 def toc_pages() -> list[str]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+
+    def files(entries):  # chapters and their sections (sub-pages), in the book's order
+        for entry in entries:
+            yield entry["file"]
+            yield from files(entry.get("sections", []))
+
+    pages = [toc["root"]] + [f for part in toc["parts"] for f in files(part["chapters"])]
     return [f"{p}.html" for p in pages]
 
 
@@ -152,8 +159,7 @@ def test_page_renders_offline_with_working_images_links_maths_and_glue(browser, 
         assert not [c for c in citations if " and others" in c], "a citation prints 'and others', not 'et al.'"
         low_contrast = page.evaluate(CONTRAST_SCRIPT)
         assert low_contrast == [], f"text below WCAG AA contrast: {low_contrast[:10]}"
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{page_path.replace('/', '__')[:-5]}__desktop.png"), full_page=True)
+        save_screenshot(page, f"{page_path.replace('/', '__')[:-5]}__desktop")
     finally:
         context.close()
 
@@ -182,8 +188,7 @@ def test_page_is_readable_at_phone_width(browser, page_path):
             )
         ]
         assert unreadable == [], f"tables hard to read at phone width: {unreadable[:5]}"
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{page_path.replace('/', '__')[:-5]}__phone.png"), full_page=True)
+        save_screenshot(page, f"{page_path.replace('/', '__')[:-5]}__phone")
     finally:
         context.close()
 

@@ -275,7 +275,7 @@ def her2_view(ch: chapter.Chapter, her2_rows: pd.DataFrame) -> pd.DataFrame:
             "subtype": her2_rows["arm_experimental"],
             "share (%) as printed": evidence.effects_printed.loc[her2_rows.index, "percent_experimental"],
             "denominator": her2_rows["population_detail"],
-            "source": [tables.link(s, evidence.sources.loc[s, "url"]) for s in her2_rows["source_id"]],
+            "source": [tables.source_link(evidence, s) for s in her2_rows["source_id"]],
         }
     )
 

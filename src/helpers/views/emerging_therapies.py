@@ -171,7 +171,8 @@ def evidence_tables(ch) -> dict[str, pd.DataFrame]:
 
 
 def flagged_table(ch, flagged: pd.DataFrame) -> pd.DataFrame:
-    """The inconsistent verdicts (``Consistency.flagged``); glues ``flagged_hr_medians`` (the
+    """The inconsistent verdicts (``Consistency.flagged``), each estimate named by its
+    ``result_name`` (:func:`label_rows`); glues ``flagged_hr_medians`` (the
     exponential hazard ratio of the first flagged row's medians), ``flagged_hr`` and
     ``flagged_medians``."""
     if len(flagged):
@@ -182,7 +183,8 @@ def flagged_table(ch, flagged: pd.DataFrame) -> pd.DataFrame:
         )
         chapter.glue("flagged_hr", ch.hr_text(row.name))
         chapter.glue("flagged_medians", f"{row['median_experimental']:g} and {row['median_control']:g} months")
-    return flagged[["study", "effect_id", "check", "detail", "explanation"]]
+    named = flagged.assign(estimate=flagged["effect_id"].map(ch.rows["result_name"]))
+    return named[["study", "estimate", "check", "detail", "explanation"]]
 
 
 def interval_versions(
@@ -356,9 +358,18 @@ def forest_rows(ch, data_cut: str) -> pd.DataFrame:
     return chosen
 
 
-def same_estimate() -> pd.DataFrame:
-    """:data:`SAME_ESTIMATE` as a table: the rows that are the same estimate, and the one drawn."""
-    return pd.DataFrame({"dropped row": list(SAME_ESTIMATE), "kept row": list(SAME_ESTIMATE.values())})
+def same_estimate(ch, pairs: dict[str, str] | None = None) -> pd.DataFrame:
+    """``pairs`` (dropped row: kept row, default :data:`SAME_ESTIMATE`) as a table: the rows that
+    are the same estimate (study and ``result_name``, :func:`label_rows`), the source of the row
+    dropped and of the row drawn."""
+    rows, pairs = ch.rows, SAME_ESTIMATE if pairs is None else pairs
+    return pd.DataFrame(
+        {
+            "estimate": [f"{rows.loc[e, 'study']}, {rows.loc[e, 'result_name']}" for e in pairs],
+            "dropped row, read from": [ch.source_link(rows.loc[e, "source_id"]) for e in pairs],
+            "kept row, read from": [ch.source_link(rows.loc[e, "source_id"]) for e in pairs.values()],
+        }
+    )
 
 
 def forest_frames(chosen: pd.DataFrame) -> dict[str, pd.DataFrame]:

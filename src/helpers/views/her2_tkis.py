@@ -44,9 +44,10 @@ def prognostic(ch) -> pd.Series:
 
 def setup(ch, data_cut: str) -> pd.Series:
     """Glue the opening counts and every estimate (:meth:`Chapter.glue_opening`,
-    :meth:`Chapter.glue_estimates` with "HR "), ``data_cut`` (in words), and add the column
-    ``result`` (``"<endpoint>, <analysis>[, prognostic]"``) to ``ch.rows``; returns
-    :func:`prognostic`."""
+    :meth:`Chapter.glue_estimates` with "HR "), ``data_cut`` (in words), and add the columns
+    ``result`` (``"<endpoint>, <analysis>[, prognostic]"``) and ``estimate`` (``"<study>, <result>"``
+    and the population detail in brackets, the name a table shows for an estimate) to ``ch.rows``;
+    returns :func:`prognostic`."""
     ch.glue_opening()
     ch.glue_estimates(label=True)
     is_prognostic = prognostic(ch)
@@ -54,6 +55,10 @@ def setup(ch, data_cut: str) -> pd.Series:
     rows["result"] = [
         f"{r['endpoint']}, {r['analysis']}" + (", prognostic" if p else "")
         for (_, r), p in zip(rows.iterrows(), is_prognostic)
+    ]
+    rows["estimate"] = [
+        f"{s}, {r}" + ("" if pd.isna(d) else f" ({d})")
+        for s, r, d in zip(rows["short_name"], rows["result"], rows["population_detail"])
     ]
     _glue("data_cut", data_cut.replace("_", " "))
     return is_prognostic
@@ -80,9 +85,10 @@ def drug_facts(ch) -> pd.DataFrame:
 
 
 def check_matrix(ch, consistency) -> pd.DataFrame:
-    """Verdict per estimate and check (estimates with at least one checkable check; "–": not
-    checkable), with the reported p-value and the two-sided p-value its interval implies. Checks
-    no estimate could be run on are dropped and glued as ``never_checkable``."""
+    """Verdict per estimate (named by the column ``estimate`` of :func:`setup`) and check
+    (estimates with at least one checkable check; "–": not checkable), with the reported p-value
+    and the two-sided p-value its interval implies. Checks no estimate could be run on are
+    dropped and glued as ``never_checkable``."""
     rows, printed, checks = ch.rows, ch.printed, consistency.checks
     checkable = checks.groupby("effect_id")["verdict"].apply(lambda v: (v != "not_checkable").any())
     matrix = checks[checks["effect_id"].isin(checkable[checkable].index)].pivot(
@@ -90,7 +96,10 @@ def check_matrix(ch, consistency) -> pd.DataFrame:
     )
     p_rows = checks[checks["check"] == "CI ↔ p"].set_index("effect_id")
     matrix["p reported"] = [
-        ("< " if rows.loc[e, "p_operator"] == "<" else "") + str(printed.loc[e, "p_value"]) for e in matrix.index
+        "–"
+        if pd.isna(rows.loc[e, "p_value"])  # printed cells of an empty value are ""
+        else ("< " if rows.loc[e, "p_operator"] == "<" else "") + printed.loc[e, "p_value"]
+        for e in matrix.index
     ]
     matrix["p from the CI (two-sided)"] = [
         format_p(p_rows.loc[e, "recomputed"]) if pd.notna(p_rows.loc[e, "recomputed"]) else "–" for e in matrix.index
@@ -98,7 +107,8 @@ def check_matrix(ch, consistency) -> pd.DataFrame:
     matrix = matrix.reindex(rows.index.intersection(matrix.index)).replace({"not_checkable": "–"})
     never = [c for c in matrix.columns if (matrix[c] == "–").all()]
     _glue("never_checkable", ", ".join(never) or "none")
-    return matrix.drop(columns=never).rename_axis(None, axis=1).rename_axis("estimate").reset_index()
+    matrix = matrix.drop(columns=never).rename_axis(None, axis=1)
+    return matrix.set_axis(matrix.index.map(rows["estimate"]), axis=0).rename_axis("estimate").reset_index()
 
 
 def glue_check_notes(ch, consistency) -> None:
@@ -511,14 +521,14 @@ def glue_design_facts(ch) -> None:
 
 
 def analyses(ch) -> pd.DataFrame:
-    """Data cut, outcome assessment and kind of source of every estimate."""
+    """Data cut, outcome assessment and kind of source of every estimate (study, endpoint and
+    population: the population detail where the data give one)."""
     rows = ch.rows
     return pd.DataFrame(
         {
             "study": rows["short_name"],
-            "effect_id": rows.index,
             "endpoint": rows["endpoint"],
-            "population": rows["population"],
+            "population": rows["population_detail"].fillna(rows["population"]),
             "data cut": rows["analysis"],
             "assessment": rows["assessment"].str.replace("_", " "),
             "source kind": rows["source_kind"],

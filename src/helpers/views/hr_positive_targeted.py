@@ -170,7 +170,8 @@ def _label(ch: Chapter, study_id: str | None, suffix: str) -> str:
 def prepare(ch: Chapter) -> None:
     """Add the chapter's display columns to ``ch.rows`` and glue the opening values.
 
-    Columns: ``described`` ("study (endpoint, population in words, data cut)"), ``gain`` (the
+    Columns: ``described`` ("study (endpoint, population in words, data cut)"), ``result``
+    ("endpoint, population in words, data cut": the name of an estimate within its study), ``gain`` (the
     median gain :func:`helpers.benefit.median_gain` in months, ``–`` without both medians) and
     ``forest_label`` (:data:`SUBGROUP_LABELS`, else "study (data cut)"). Glues
     :meth:`Chapter.glue_opening`, :meth:`Chapter.glue_estimates` and ``arm_ml7``, ``b2_phase``,
@@ -189,10 +190,8 @@ def prepare(ch: Chapter) -> None:
         )
         for p, d in zip(rows["population"], rows["population_detail"])
     ]
-    rows["described"] = [
-        f"{s} ({e}, {p}, {_words(a)})"
-        for s, e, p, a in zip(rows["study"], rows["endpoint"], population, rows["analysis"])
-    ]
+    rows["result"] = [f"{e}, {p}, {_words(a)}" for e, p, a in zip(rows["endpoint"], population, rows["analysis"])]
+    rows["described"] = [f"{s} ({r})" for s, r in zip(rows["study"], rows["result"])]
     gains = [
         benefit.median_gain(e, c) if pd.notna(e) and pd.notna(c) else None
         for e, c in zip(rows["median_experimental"], rows["median_control"])
@@ -235,17 +234,19 @@ def selection(ch: Chapter, data_cut: str) -> pd.DataFrame:
 
 
 def selection_table(ch: Chapter, data_cut: str):
-    """The estimate used for each trial in the pools, with its reason; glues ``data_cut_words``."""
+    """The estimate used for each trial in the pools (named as in ``described``, :func:`prepare`),
+    with its reason; glues ``data_cut_words``."""
     selected = selection(ch, data_cut)
     glue(
         "data_cut_words", {"most_mature": "the most mature cut", "confirmatory": "the confirmatory analyses"}[data_cut]
     )
     table = selected.assign(
         setting=selected["pool"].map(SHORT),
+        estimate=selected["effect_id"].map(ch.rows["described"]),
         HR=selected["effect_id"].map(ch.hr_text),
         source=selected["effect_id"].map(ch.rows["source_id"]).map(ch.source_link),
         why=selected["reason"],
-    )[["setting", "endpoint", "effect_id", "HR", "source", "why"]]
+    )[["setting", "estimate", "HR", "source", "why"]]
     return tables.to_html(
         table,
         caption=f"Estimate used for each trial in the pools (data_cut = {data_cut}; "
@@ -254,14 +255,13 @@ def selection_table(ch: Chapter, data_cut: str):
 
 
 def cut_table(ch: Chapter, trial: str, spec: dict | None = None):
-    """One trial's estimates at each data cut and assessment, side by side (:data:`CUT_TABLES`)."""
+    """One trial's estimates at each data cut and assessment, side by side (:data:`CUT_TABLES`),
+    each named by its ``result`` (:func:`prepare`)."""
     effect_ids, caption = (spec or CUT_TABLES)[trial]
     sub = ch.rows.loc[effect_ids]
     cuts = pd.DataFrame(
         {
-            "effect_id": effect_ids,
-            "endpoint": sub["endpoint"].to_numpy(),
-            "analysis": sub["analysis"].map(_words).to_numpy(),
+            "estimate": sub["result"].to_numpy(),
             "assessment": sub["assessment"].map(_words).to_numpy(),
             "medians": [ch.medians_text(e) for e in effect_ids],
             "HR": [ch.hr_text(e) for e in effect_ids],
@@ -440,7 +440,7 @@ def sensitivity_table(ch: Chapter, method: str, hartung_knapp: bool):
         (
             POOLS[p],
             e,
-            cut,
+            _words(cut),
             ("included" if with_ml7 else "excluded") if p == "first_line_ai" else "–",
         ): synthesis.pool_effects(
             ch.chosen(f"{p}_{e}", cut, exclude=_without(with_ml7)), method=method, hartung_knapp=hartung_knapp
@@ -488,9 +488,13 @@ def interactions(ch: Chapter, pairs: list | None = None) -> pd.DataFrame:
 
 
 def interaction_table(ch: Chapter, pairs: list | None = None):
-    """:func:`interactions` as an HTML table, rounded to two decimals."""
+    """:func:`interactions` as an HTML table, rounded to two decimals, the subgroups named by their
+    ``result`` (:func:`prepare`)."""
+    frame = interactions(ch, pairs)
+    for column in ("subgroup A", "subgroup B"):
+        frame[column] = frame[column].map(ch.rows["result"])
     return tables.to_html(
-        interactions(ch, pairs).round({"ratio of HRs": 2, "lower": 2, "upper": 2, "p (interaction)": 2}),
+        frame.round({"ratio of HRs": 2, "lower": 2, "upper": 2, "p (interaction)": 2}),
         caption="Tests of interaction: ratio of the hazard ratios in two subgroups",
     )
 
@@ -563,10 +567,12 @@ def bench(ch: Chapter, data_cut: str, extra: list | None = None) -> pd.DataFrame
 
 def esmo_table(ch: Chapter, data_cut: str, extra: list | None = None):
     """Median gains and preliminary ESMO-MCBS grades (:func:`helpers.synthesis.esmo_grades`) of
-    :func:`bench`. Glues ``n_graded``, ``n_bench``, ``n_os_bench``, ``n_os_ci_includes_1``,
-    ``n_os_long_control``, ``n_os_no_inputs``, ``p3_liver_gain``, ``p3_itt_gain``."""
+    :func:`bench`, each named as in ``described`` (:func:`prepare`). Glues ``n_graded``, ``n_bench``,
+    ``n_os_bench``, ``n_os_ci_includes_1``, ``n_os_long_control``, ``n_os_no_inputs``,
+    ``p3_liver_gain``, ``p3_itt_gain``."""
     graded = synthesis.esmo_grades(bench(ch, data_cut, extra))
     graded.insert(1, "median gain (months)", graded["effect_id"].map(ch.rows["gain"]).to_numpy())
+    graded["estimate"] = graded["effect_id"].map(ch.rows["described"])
     glue("n_graded", f"{graded['grade'].str.isdigit().sum()}")
     glue("n_bench", f"{len(graded)}")
     os_rows = graded[graded["endpoint"] == "OS"]
@@ -581,7 +587,7 @@ def esmo_table(ch: Chapter, data_cut: str, extra: list | None = None):
         if effect_id in ch.rows.index:
             glue(key, ch.rows.loc[effect_id, "gain"])
     return tables.to_html(
-        graded[["effect_id", "median gain (months)", "grade", "rule"]],
+        graded[["estimate", "median gain (months)", "grade", "rule"]],
         caption="Median gains and preliminary ESMO-MCBS v1.1 grades",
     )
 
@@ -613,7 +619,6 @@ def design_table(ch: Chapter, data_cut: str, extra: list | None = None):
     design = pd.DataFrame(
         {
             "study": used["study"],
-            "effect_id": used.index,
             "endpoint": used["endpoint"],
             "population": used["population"].map(_words),
             "analysis": used["analysis"].map(_words),
@@ -621,7 +626,7 @@ def design_table(ch: Chapter, data_cut: str, extra: list | None = None):
             "source": used["source_kind"],
         }
     )
-    secondary = design.loc[design["source"] == "secondary", "effect_id"]
+    secondary = used.index[used["source_kind"] == "secondary"]
     glue("n_used_secondary", f"{len(secondary)}")
     glue("used_secondary", "; ".join(ch.rows.loc[secondary, "described"]) or "none")
     return tables.to_html(
@@ -630,12 +635,12 @@ def design_table(ch: Chapter, data_cut: str, extra: list | None = None):
 
 
 def risk_of_bias(ch: Chapter) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Risk-of-bias table and traffic-light matrix of the chapter's randomised trials; glues
-    ``rob_tool``."""
+    """Risk-of-bias table and traffic-light matrix of the chapter's randomised trials, results
+    named by their ``result`` (:func:`prepare`); glues ``rob_tool``."""
     rob_ids = list(ch.studies.index[ch.studies["design"] == "rct"])
-    rob = ch.risk_of_bias_view(rob_ids)
+    rob = ch.risk_of_bias_view(rob_ids, result_label=ch.rows["result"].get)
     glue("rob_tool", " and ".join(sorted(rob["tool"].unique())))
-    return rob, ch.risk_of_bias_matrix(rob_ids)
+    return rob, ch.risk_of_bias_matrix(rob_ids, result_label=ch.rows["result"].get)
 
 
 def key_points(ch: Chapter) -> dict:

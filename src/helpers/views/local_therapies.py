@@ -6,9 +6,10 @@ them, glues values under the fixed names listed in its docstring (:func:`helpers
 The estimates the chapter discusses by name are the constants below; a function that needs
 others takes them as arguments.
 
-Every estimate is classified (:func:`kinds`) as a *comparison* of treatments, a *prognostic*
-comparison of groups who all received the same treatment (``population == "prognostic"``), or a
-*single-arm* result (no control arm).
+Every estimate is classified (:func:`kinds`) as a *randomised* comparison (its study is a
+randomised trial), a non-randomised *comparison* of treatments, a *prognostic* comparison of groups
+who all received the same treatment (``population == "prognostic"``), or a *single-arm* result
+(no control arm).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ DISPLAY_ORDER = [
     "Radioembolization (TARE/SIRT)",
     "Hepatic arterial infusion",
     "SBRT",
+    "Metastasis-directed therapy (SBRT or surgery)",
 ]
 #: The Zou ablation strata (small lesions, its extrahepatic subset, larger or more lesions).
 ZOU = {
@@ -49,6 +51,18 @@ RUIZ_MATCHED = "ruiz2018_ejc_os_matched_primary"
 RUIZ_UNMATCHED = "ruiz2018_ejc_os_unmatched_primary"
 SADOT = "sadot2016_os_isolated_bclm_primary"
 LIU = "liu2022_ma"
+#: The randomised trials of metastasis-directed therapy: two in breast cancer only, one of mixed
+#: primary tumours; and the estimates the chapter discusses by name.
+BREAST_TRIALS = ("nrg_br002", "extend_breast")
+MIXED_TRIAL = "sabr_comet"
+NRG_PFS = "nrg_br002_pfs_itt_primary"
+NRG_MEDIANS = "nrg_br002_pfs_medians_itt_primary"
+NRG_PFS_36 = "nrg_br002_pfs_rate_36m_itt_primary"
+NRG_OS_36 = "nrg_br002_os_rate_36m_itt_primary"
+EXTEND_PFS = "extend_breast_pfs_primary"
+SABR_OS_5Y = "sabr_comet_os_rate_5y_itt_updated"
+#: Order of data cuts, earliest first (the randomised forest rows take the latest with a hazard ratio).
+CUT_ORDER = ["interim", "primary", "final", "updated"]
 #: Short labels of the forest plot rows (by ``population_detail``) and its group titles.
 FOREST_DETAIL = {
     "psm small lesions": "small lesions",
@@ -75,10 +89,14 @@ TIME_ZERO_LABELS = {"not stated in the stored text": "not stated in the sources 
 
 
 def kinds(rows: pd.DataFrame) -> pd.Series:
-    """``"prognostic"`` (``population == "prognostic"``), ``"single-arm"`` (no control arm) or
-    ``"comparison"``, per estimate."""
+    """``"randomised"`` (``design == "rct"``, when ``rows`` has a design column),
+    ``"prognostic"`` (``population == "prognostic"``), ``"single-arm"`` (no control arm) or
+    ``"comparison"`` (a non-randomised comparison of treatments), per estimate."""
+    randomised = rows["design"].eq("rct") if "design" in rows else pd.Series(False, index=rows.index)
     kind = np.select(
-        [rows["population"].eq("prognostic"), rows["arm_control"].isna()], ["prognostic", "single-arm"], "comparison"
+        [randomised, rows["population"].eq("prognostic"), rows["arm_control"].isna()],
+        ["randomised", "prognostic", "single-arm"],
+        "comparison",
     )
     return pd.Series(kind, index=rows.index, name="kind")
 
@@ -93,12 +111,18 @@ def _therapy_rank(therapy: pd.Series) -> pd.Series:
 
 def overview(ch) -> pd.DataFrame:
     """Glue the opening counts (:meth:`helpers.chapter.Chapter.glue_opening`, zero written
-    "none"), every estimate as printed, and ``n_comparative_rows``, ``n_single_rows``,
-    ``n_prognostic_rows``; return the studies per design."""
+    "none"), every estimate as printed, and ``n_randomised_rows``, ``n_comparative_rows``,
+    ``n_single_rows``, ``n_prognostic_rows``; return the studies per design."""
     ch.glue_opening(zero="none")
     ch.glue_estimates()
     kind = kinds(ch.rows)
-    for key, name in {"comparative": "comparison", "single": "single-arm", "prognostic": "prognostic"}.items():
+    names = {
+        "randomised": "randomised",
+        "comparative": "comparison",
+        "single": "single-arm",
+        "prognostic": "prognostic",
+    }
+    for key, name in names.items():
         chapter.glue(f"n_{key}_rows", f"{(kind == name).sum()}")
     designs = ch.studies["design"].str.replace("_", " ").value_counts()
     return designs.rename_axis("design").reset_index(name="studies")
@@ -402,9 +426,13 @@ def glue_curie(ch, effect_id: str = CURIE) -> pd.Series:
 
 def forest_rows(ch, endpoint: str = "OS", invert_curie: bool = True) -> pd.DataFrame:
     """The forest-plot rows (:func:`helpers.synthesis.forest_frame`, grouped by therapy) of every
-    comparative hazard ratio of ``endpoint``: intervals recomputed from p marked †, the Curie
-    ratio inverted (‡) when ``invert_curie``. Glues ``n_forest`` and ``n_pfs_comparative``.
-    Empty when there is no such estimate."""
+    non-randomised comparative hazard ratio of ``endpoint``: intervals recomputed from p marked †,
+    the Curie ratio inverted (‡) when ``invert_curie``. Glues ``n_forest`` and
+    ``n_pfs_comparative``. Empty when there is no such estimate."""
+    return _observational_forest(ch, endpoint, invert_curie, glue=True)
+
+
+def _observational_forest(ch, endpoint: str, invert_curie: bool, glue: bool) -> pd.DataFrame:
     rows = _rows(ch)
     comparison = rows["kind"] == "comparison"
     plotted = synthesis.with_recomputed_ci(rows[comparison & (rows["endpoint"] == endpoint) & rows["hr"].notna()])
@@ -419,8 +447,9 @@ def forest_rows(ch, endpoint: str = "OS", invert_curie: bool = True) -> pd.DataF
             ]
         suffix[CURIE] = " ‡" if invert_curie else " (as printed)"
     plotted["group"] = plotted["therapy"].map(FOREST_GROUPS).fillna(plotted["therapy"])
-    chapter.glue("n_forest", f"{len(plotted)}")
-    chapter.glue("n_pfs_comparative", f"{(comparison & (rows['endpoint'] == 'PFS')).sum()}")
+    if glue:
+        chapter.glue("n_forest", f"{len(plotted)}")
+        chapter.glue("n_pfs_comparative", f"{(comparison & (rows['endpoint'] == 'PFS')).sum()}")
     if plotted.empty:
         return pd.DataFrame()
     frame = synthesis.forest_frame(plotted, group_col="group")
@@ -526,12 +555,13 @@ def median_gains(ch) -> pd.DataFrame:
 
 def esmo_summary(ch) -> pd.DataFrame:
     """:func:`helpers.synthesis.esmo_grades` of the time-to-event estimates, counted by design,
-    grade and rule; glues ``n_esmo_rows`` and ``n_esmo_na`` (not applicable)."""
+    grade and rule; glues ``n_esmo_rows``, ``n_esmo_na`` (not applicable) and ``n_esmo_not_graded``."""
     rows = ch.rows
     grades = synthesis.esmo_grades(rows[rows["endpoint"].isin(["OS", "PFS", "TTP"])])
     grades["design"] = grades["effect_id"].map(rows["design"])
     chapter.glue("n_esmo_rows", f"{len(grades)}")
     chapter.glue("n_esmo_na", f"{(grades['grade'] == 'not applicable').sum()}")
+    chapter.glue("n_esmo_not_graded", f"{(grades['grade'] == 'not graded').sum()}")
     return grades.groupby(["design", "grade", "rule"]).size().rename("estimates").reset_index()
 
 
@@ -549,11 +579,16 @@ def design_table(ch) -> pd.DataFrame:
     return table
 
 
-def judged_studies(ch) -> list[str]:
-    """The chapter's studies with a risk-of-bias judgement; glues ``n_rob_studies``,
-    ``n_rob_critical`` and ``n_rob_serious`` (overall study-level judgements)."""
+def judged_studies(ch, tool: str = "ROBINS-I") -> list[str]:
+    """The chapter's studies with a risk-of-bias judgement made with ``tool`` ("ROBINS-I" or
+    "RoB 2"); glues ``n_rob_studies``, ``n_rob_critical`` and ``n_rob_serious`` (overall
+    study-level judgements) for ROBINS-I, and ``n_rob2_studies`` for RoB 2."""
     rob = ch.evidence.risk_of_bias
+    rob = rob[rob["tool"] == tool]
     judged = [s for s in ch.studies.index if s in set(rob["study_id"])]
+    if tool == "RoB 2":
+        chapter.glue("n_rob2_studies", f"{len(judged)}")
+        return judged
     overall = rob[(rob["domain"] == "overall") & rob["effect_id"].isna()].set_index("study_id")
     overall = overall.reindex(judged)["judgement"]
     chapter.glue("n_rob_studies", f"{len(judged)}")
@@ -585,11 +620,182 @@ def strata_interaction(ch, a: str = ZOU["small"], b: str = ZOU["large"]):
     return difference
 
 
+def _levels(view: pd.DataFrame) -> str:
+    """The certainty levels of ``view``: one level, the levels joined, or "none" (no row)."""
+    levels = sorted(set(view["certainty"]))
+    return ", ".join(levels) if levels else "none"
+
+
 def glue_key_points(ch) -> None:
     """Glue the values of the key-points box: ``kp_n_comparative_studies`` (studies with a
-    comparative estimate) and ``kp_certainty`` (the certainty of every key comparison when it is
-    one level, else the levels)."""
+    non-randomised comparative estimate), ``kp_certainty`` (the certainty of the key
+    non-randomised comparisons: one level, or the levels), ``kp_certainty_rct`` (the same for
+    the comparisons resting on randomised trials) and ``kp_n_rct_breast`` (the trials of
+    :data:`BREAST_TRIALS` in the data, as a word)."""
     rows = _rows(ch)
     chapter.glue("kp_n_comparative_studies", f"{rows.loc[rows['kind'] == 'comparison', 'study_id'].nunique()}")
-    levels = sorted(set(ch.certainty_view()["certainty"]))
-    chapter.glue("kp_certainty", levels[0] if len(levels) == 1 else ", ".join(levels))
+    printed = ch.certainty_view()
+    randomised = printed["start"].eq("high")
+    chapter.glue("kp_certainty", _levels(printed[~randomised]))
+    chapter.glue("kp_certainty_rct", _levels(printed[randomised]))
+    chapter.glue("kp_n_rct_breast", _count_word(len([s for s in BREAST_TRIALS if s in ch.studies.index])))
+
+
+def _count_word(n: int) -> str:
+    words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    return words[n] if n < len(words) else f"{n}"
+
+
+# ---------------------------------------------------------------------------- randomised trials
+def ci95(row: pd.Series) -> tuple[float, float, str]:
+    """The 95% interval of a hazard ratio and where it comes from: ``"reported"``, ``"rescaled
+    from the <level>% interval"`` (same standard error, :func:`helpers.effects.se_from_ci`:
+    :math:`SE = (\\ln U - \\ln L) / (2 z_{level})`, then :math:`HR \\exp(\\pm 1.96\\,SE)`), or
+    ``"recomputed from p"`` (:func:`helpers.effects.ci_from_p`, with the printed sidedness).
+
+    Raises
+    ------
+    ValueError
+        If the row has no hazard ratio, or neither an interval nor a p-value.
+    """
+    hr, lower, upper = row["hr"], row["hr_ci_lower"], row["hr_ci_upper"]
+    if pd.isna(hr):
+        raise ValueError(f"row {row.name!r}: a 95% interval needs a hazard ratio (column hr), got none")
+    if pd.notna(lower) and pd.notna(upper):
+        level = 95.0 if pd.isna(row["ci_level"]) else float(row["ci_level"])
+        if level == 95.0:
+            return float(lower), float(upper), "reported"
+        se = effects.se_from_ci(lower, upper, level / 100)
+        z = effects.z_for_level(0.95)
+        return float(hr * np.exp(-z * se)), float(hr * np.exp(z * se)), f"rescaled from the {level:g}% interval"
+    if pd.notna(row["p_value"]):
+        sided = 1 if row.get("p_sided") == 1 else 2
+        lo, hi = effects.ci_from_p(hr, row["p_value"], sided=sided)
+        return lo, hi, "recomputed from p"
+    raise ValueError(f"row {row.name!r}: a 95% interval needs hr_ci_lower/hr_ci_upper or p_value, got neither")
+
+
+def randomised_rows(ch) -> pd.DataFrame:
+    """The randomised trials' hazard ratios, one per trial and endpoint (PFS, OS): the latest data
+    cut (:data:`CUT_ORDER`) with a hazard ratio, with its 95% interval (:func:`ci95`) in
+    ``hr_ci_lower``/``hr_ci_upper`` and ``ci_source``."""
+    rows = _rows(ch)
+    rct = rows[(rows["kind"] == "randomised") & rows["hr"].notna() & rows["endpoint"].isin(["PFS", "OS"])].copy()
+    rct["cut_rank"] = rct["analysis"].map(CUT_ORDER.index)
+    latest = rct.sort_values("cut_rank").groupby(["study_id", "endpoint"], sort=False).tail(1)
+    intervals = [ci95(r) for _, r in latest.iterrows()]
+    latest["hr_ci_lower"] = [i[0] for i in intervals]
+    latest["hr_ci_upper"] = [i[1] for i in intervals]
+    latest["ci_source"] = [i[2] for i in intervals]
+    order = list(BREAST_TRIALS) + [MIXED_TRIAL]
+    latest["trial_rank"] = latest["study_id"].map(lambda s: order.index(s) if s in order else len(order))
+    return latest.sort_values(["trial_rank", "endpoint"], ascending=[True, False]).drop(
+        columns=["cut_rank", "trial_rank"]
+    )
+
+
+def randomised_table(ch) -> pd.DataFrame:
+    """One line per randomised trial: who was randomised, how many (the stated total, or the sum of
+    the two arms when only they are printed), the local therapy, and the latest hazard ratio of
+    progression-free and of overall survival as printed (with its data cut), or "not reported",
+    and links to the sources of those estimates.
+
+    Glues ``extend_n_total`` (the sum of the EXTEND arms) and ``n_trial_patients`` (all patients
+    randomised in the trials)."""
+    trials = ch.studies[ch.studies["design"] == "rct"]
+    latest = randomised_rows(ch)
+    out = []
+    for study_id, s in trials.iterrows():
+        if pd.notna(s["n_total"]):
+            n, n_text = int(s["n_total"]), f"{int(s['n_total'])}"
+        else:
+            n = int(s["n_group_experimental"] + s["n_group_control"])
+            n_text = f"{n} (sum of the two arms)"
+        cells, sources = {}, []
+        for endpoint, column in (("PFS", "progression-free survival, HR"), ("OS", "overall survival, HR")):
+            hit = latest[(latest["study_id"] == study_id) & (latest["endpoint"] == endpoint)]
+            cells[column] = f"{ch.hr_text(hit.index[0])} ({hit['analysis'].iloc[0]})" if len(hit) else "not reported"
+            sources += [s_id for s_id in hit["source_id"] if s_id not in sources]
+        cells["sources"] = tables.Markup(", ".join(ch.source_link(s_id) for s_id in sources))
+        out.append(
+            {
+                "trial": s["short_name"],
+                "who": s["population"],
+                "randomised": n_text,
+                "n": n,
+                "local therapy": s["setting"],
+                **cells,
+            }
+        )
+    table = pd.DataFrame(out)
+    if "extend_breast" in trials.index:
+        chapter.glue("extend_n_total", f"{table.loc[table['trial'] == ch.short_name('extend_breast'), 'n'].iloc[0]}")
+    chapter.glue("n_trial_patients", f"{table['n'].sum()}")
+    return table.drop(columns="n")
+
+
+def glue_randomised(ch) -> None:
+    """Glue what the prose on the randomised trials recomputes:
+
+    - ``nrg_pfs95``: the NRG-BR002 hazard ratio with its 95% interval rescaled from the printed
+      70% one (:func:`ci95`), ``nrg_ci_level`` (the printed level);
+    - ``nrg_mhr``: the hazard ratio its medians imply under exponential survival
+      (:func:`helpers.effects.hr_from_medians`, experimental over control medians inverted);
+    - ``nrg_pfs36_diff``, ``nrg_os36_diff``, ``sabr_os5y_diff``: differences of landmark rates
+      (experimental minus control, percentage points);
+    - ``extend_pfs95_upper``: the upper limit of the EXTEND interval."""
+    rows = ch.rows
+    nrg = rows.loc[NRG_PFS]
+    lo, hi, _ = ci95(nrg)
+    chapter.glue("nrg_pfs95", format_estimate_ci(nrg["hr"], lo, hi))
+    chapter.glue("nrg_ci_level", f"{nrg['ci_level']:g}%")
+    med = rows.loc[NRG_MEDIANS]
+    chapter.glue(
+        "nrg_mhr", format_number(effects.hr_from_medians(med["median_experimental"], med["median_control"]), 2)
+    )
+    for key, effect_id in (
+        ("nrg_pfs36_diff", NRG_PFS_36),
+        ("nrg_os36_diff", NRG_OS_36),
+        ("sabr_os5y_diff", SABR_OS_5Y),
+    ):
+        r = rows.loc[effect_id]
+        chapter.glue(key, format_number(r["percent_experimental"] - r["percent_control"], 1))
+    chapter.glue("extend_pfs95_upper", format_number(rows.loc[EXTEND_PFS, "hr_ci_upper"], 2))
+
+
+def trial_facts(ch) -> pd.DataFrame:
+    """The facts about the randomised trials (``data/context_facts.csv``, topic
+    ``local_therapy_trials``) as :func:`helpers.tables.context_facts_table` shows them; glues each
+    value, quoted as the source states it, as ``fact_<fact_id>``."""
+    facts = ch.evidence.context_facts
+    for fact_id, value in facts.loc[facts["topic"] == "local_therapy_trials", "value"].items():
+        chapter.glue(f"fact_{fact_id}", f"“{value}”")
+    return tables.context_facts_table(ch.evidence, "local_therapy_trials")
+
+
+def harms_table(ch) -> pd.DataFrame:
+    """The harms of the local therapies (``data/context_facts.csv``, topic
+    ``local_therapy_harms``) as :func:`helpers.tables.context_facts_table` shows them; glues
+    ``n_harm_facts`` and ``n_harm_secondary`` (facts from secondary sources)."""
+    facts = ch.evidence.context_facts
+    harms = facts[facts["topic"] == "local_therapy_harms"]
+    chapter.glue("n_harm_facts", f"{len(harms)}")
+    chapter.glue("n_harm_secondary", f"{(harms['source_id'].map(ch.sources['kind']) == 'secondary').sum()}")
+    return tables.context_facts_table(ch.evidence, "local_therapy_harms")
+
+
+def randomised_beside_observational(ch, endpoint: str = "OS", invert_curie: bool = True) -> pd.DataFrame:
+    """The forest frame of the randomised hazard ratios (:func:`randomised_rows`; § marks an
+    interval rescaled to 95%) above the non-randomised ones of ``endpoint`` (:func:`forest_rows`);
+    labels name the endpoint of each randomised estimate."""
+    rct = randomised_rows(ch)
+    mark = {"reported": "", "recomputed from p": " †"}
+    rct["label"] = [f"{r['short_name']}: {r['endpoint']}{mark.get(r['ci_source'], ' §')}" for _, r in rct.iterrows()]
+    rct["group"] = np.where(
+        rct["study_id"].isin(BREAST_TRIALS), "Randomised, breast cancer", "Randomised, mixed primaries"
+    )
+    frame = synthesis.forest_frame(rct, group_col="group", label_col="label")
+    observational = _observational_forest(ch, endpoint, invert_curie, glue=False)
+    if not observational.empty:
+        observational = observational.assign(group="Non-randomised: " + observational["group"])
+    return pd.concat([frame, observational])

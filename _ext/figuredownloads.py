@@ -1,0 +1,204 @@
+"""Every figure of the book downloadable as SVG and as a 300-dpi PNG under its label, loaded
+through ``_config.yml`` (local_extensions).
+
+The chapters draw their figures as SVG (:func:`helpers.plotting.use_house_style`) and name each
+figure cell ``fig-<label>`` (``mystnb: figure: name:``); the built HTML shows them under hashed
+file names in ``_images/``. This extension
+
+- when a page's doctree is resolved, copies (when changed) the SVG of every labelled figure (a figure whose id
+  starts with ``fig-`` and that holds one SVG image) to ``_downloads/figures/<label>.svg``, the
+  label without its ``fig-`` prefix (``fig-her2-tkis-forest-pfs`` gives
+  ``her2-tkis-forest-pfs.svg``), and adds a line "Download: <label>.svg · <label>.png (300 dpi)"
+  under the figure's caption (links with the HTML ``download`` attribute);
+- when the build finishes, rasterises every SVG there to ``<label>.png`` at
+  :data:`PNG_DPI` dots per inch: the SVG is drawn by headless Chromium (the browser that the
+  browser tests and the PDF handouts use, found by :func:`helpers.handouts.find_chromium`) at a
+  device scale of ``PNG_DPI / 96`` on a white background, so a figure of ``w`` points becomes
+  about ``w / 72 * PNG_DPI`` pixels wide, and the PNG records its resolution (``pHYs``). An
+  incremental build redraws only the PNGs older than their SVG.
+
+matplotlib cannot read SVG and no SVG rasteriser is a dependency of the book, hence Chromium
+(driven by Playwright, of the ``test`` extra that ``make`` always installs; Pillow, which
+matplotlib requires, records the resolution). When either is missing the SVG links are still
+written, the PNG links are left out, and one warning says why (a strict build then fails, as it
+should in CI, where Chromium is installed). Two figures with the same label are an error:
+download names must be unique.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import posixpath
+import re
+import shutil
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.util import logging
+
+DOWNLOAD_DIR = Path("_downloads") / "figures"
+PNG_DPI = 300
+PREFIX = "fig-"
+_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)(pt|px)?"[^>]*?\sheight="([\d.]+)(pt|px)?"', re.S)
+
+logger = logging.getLogger(__name__)
+
+
+def download_name(label: str) -> str:
+    """The file stem of a figure's downloads: its label without the ``fig-`` prefix."""
+    if not label.startswith(PREFIX) or len(label) == len(PREFIX):
+        raise ValueError(f"figure label must start with {PREFIX!r} and name the figure, got {label!r}")
+    return label[len(PREFIX) :]
+
+
+def svg_size_px(svg: str | bytes) -> tuple[float, float]:
+    """Width and height of an SVG in CSS pixels (96 per inch; matplotlib writes points, 72 per inch).
+
+    Raises
+    ------
+    ValueError
+        If the root element has no numeric ``width`` and ``height``.
+    """
+    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
+    match = _SIZE.search(text)
+    if not match:
+        raise ValueError("SVG root element has no numeric width and height attributes")
+    width, w_unit, height, h_unit = match.groups()
+    scale = {"pt": 96 / 72, "px": 1.0, None: 1.0}
+    return float(width) * scale[w_unit], float(height) * scale[h_unit]
+
+
+def rasterise(svgs: list[Path], dpi: int = PNG_DPI, chromium: str | None = None) -> list[Path]:
+    """Write ``<name>.png`` next to each SVG, drawn by headless Chromium at ``dpi``; returns them.
+
+    The PNG is ``ceil(width_px * dpi / 96)`` pixels wide for an SVG ``width_px`` CSS pixels wide,
+    on white, with its resolution recorded.
+    """
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    from helpers import handouts
+
+    executable = handouts.find_chromium(chromium)
+    written = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=handouts.FLAGS)
+        try:
+            context = browser.new_context(device_scale_factor=dpi / 96)
+            page = context.new_page()
+            page.route(re.compile(r"^https?://"), lambda route: route.abort())
+            for svg in svgs:
+                data = svg.read_bytes()
+                width, height = svg_size_px(data)
+                box = {"width": math.ceil(width), "height": math.ceil(height)}
+                page.set_viewport_size(box)
+                encoded = base64.b64encode(data).decode("ascii")
+                page.set_content(
+                    '<!DOCTYPE html><html><body style="margin:0;background:#ffffff">'
+                    f'<img alt="" src="data:image/svg+xml;base64,{encoded}" '
+                    f'style="display:block;width:{width}px;height:{height}px"></body></html>'
+                )
+                page.wait_for_function("document.images[0].complete")
+                png = page.screenshot(clip={"x": 0, "y": 0, **box}, type="png")
+                target = svg.with_suffix(".png")
+                Image.open(io.BytesIO(png)).convert("RGB").save(target, format="PNG", dpi=(dpi, dpi))
+                written.append(target)
+        finally:
+            browser.close()
+    return written
+
+
+def _figure_label(figure: nodes.figure) -> str | None:
+    return next((i for i in figure.get("ids", []) if i.startswith(PREFIX)), None)
+
+
+def _links(name: str, docname: str, png: bool) -> nodes.raw:
+    base = posixpath.relpath(f"{DOWNLOAD_DIR.as_posix()}/{name}", posixpath.dirname(docname) or ".")
+    parts = [f'<a class="download" href="{base}.svg" download="{name}.svg">{name}.svg</a>']
+    if png:
+        parts.append(f'<a class="download" href="{base}.png" download="{name}.png">{name}.png</a> ({PNG_DPI} dpi)')
+    html = '<p class="bclm-figure-downloads">Download: ' + " · ".join(parts) + "</p>"
+    return nodes.raw("", html, format="html")
+
+
+def _on_builder_inited(app) -> None:
+    app.env.bclm_figure_png = False
+    if app.builder.format != "html":
+        return
+    import importlib.util
+
+    from helpers import handouts
+
+    try:
+        handouts.find_chromium()
+        if importlib.util.find_spec("playwright") is None:
+            raise FileNotFoundError("the Python package playwright is not installed (extra 'test')")
+    except FileNotFoundError as error:
+        logger.warning(f"figuredownloads: figure PNGs are not written ({error}); SVG downloads only")
+        return
+    app.env.bclm_figure_png = True
+
+
+def _on_doctree_resolved(app, doctree: nodes.document, docname: str) -> None:
+    if app.builder.format != "html":
+        return
+    target = Path(app.outdir) / DOWNLOAD_DIR
+    for figure in doctree.findall(nodes.figure):
+        label = _figure_label(figure)
+        images = [i for i in figure.findall(nodes.image) if str(i.get("uri", "")).endswith(".svg")]
+        if label is None or len(images) != 1:
+            continue
+        name = download_name(label)
+        uri = images[0]["uri"]
+        source = Path(uri) if Path(uri).is_absolute() else Path(app.srcdir) / uri
+        if not source.is_file():
+            logger.warning(f"figuredownloads: {docname}: figure {label!r} image {uri!r} not found", location=figure)
+            continue
+        destination = target / f"{name}.svg"
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        owner = f"{docname}\n"
+        marker = target / f".{name}.owner"
+        if marker.exists() and marker.read_text(encoding="utf-8") != owner:
+            logger.warning(
+                f"figuredownloads: figure label {label!r} is used on {docname} and on "
+                f"{marker.read_text(encoding='utf-8').strip()}: download names must be unique",
+                location=figure,
+            )
+            continue
+        marker.write_text(owner, encoding="utf-8")
+        if not destination.exists() or destination.read_bytes() != source.read_bytes():
+            shutil.copyfile(source, destination)
+        caption = next((c for c in figure.children if isinstance(c, nodes.caption)), None)
+        links = _links(name, docname, png=getattr(app.env, "bclm_figure_png", False))
+        if caption is not None:
+            figure.insert(figure.index(caption) + 1, links)
+        else:
+            figure.append(links)
+
+
+def _on_build_finished(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / DOWNLOAD_DIR
+    for marker in target.glob(".*.owner"):
+        marker.unlink()
+    svgs = sorted(target.glob("*.svg"))
+    if not svgs or not getattr(app.env, "bclm_figure_png", False):
+        return
+    # An incremental build redraws only the figures whose SVG is newer than their PNG.
+    stale = [
+        s
+        for s in svgs
+        if not s.with_suffix(".png").exists() or s.stat().st_mtime > s.with_suffix(".png").stat().st_mtime
+    ]
+    pngs = rasterise(stale) if stale else []
+    logger.info(f"figuredownloads: {len(svgs)} figures as SVG and {len(pngs)} as {PNG_DPI}-dpi PNG in {target}")
+
+
+def setup(app):
+    app.connect("builder-inited", _on_builder_inited)
+    app.connect("doctree-resolved", _on_doctree_resolved)
+    app.connect("build-finished", _on_build_finished)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
