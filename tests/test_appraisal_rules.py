@@ -9,28 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from test_data_validation import CERTAINTY_HEADER, ROB_HEADER
 
 from conftest import DATA
 from helpers.appraisal_rules import CHECKS, load_rulebook, rule_errors, rule_findings
 
-ROB_HEADER = ["study_id", "effect_id", "tool", "domain", "judgement", "reason"]
-CERTAINTY_HEADER = [
-    "comparison_id",
-    "chapter",
-    "comparison",
-    "endpoint",
-    "population",
-    "effect_ids",
-    "starting_level",
-    "risk_of_bias",
-    "inconsistency",
-    "indirectness",
-    "imprecision",
-    "publication_bias",
-    "upgrade",
-    "certainty",
-    "reasons",
-]
 ROB2_DOMAINS = [
     "randomisation process",
     "deviations from intended interventions",

@@ -179,28 +179,31 @@ EFFECT_CI = dict(
     quote=CI_QUOTE,
 )
 CHAPTERS = ["her2_tkis", "local_therapies", "hr_positive_targeted", "emerging_therapies"]
+#: Column headers of the appraisal tables (risk of bias, certainty), shared by the tests that build them.
+ROB_HEADER = ["study_id", "effect_id", "tool", "domain", "judgement", "reason"]
+CERTAINTY_HEADER = [
+    "comparison_id",
+    "chapter",
+    "comparison",
+    "endpoint",
+    "population",
+    "effect_ids",
+    "starting_level",
+    "risk_of_bias",
+    "inconsistency",
+    "indirectness",
+    "imprecision",
+    "publication_bias",
+    "upgrade",
+    "certainty",
+    "reasons",
+]
 ROB = [
-    ["study_id", "effect_id", "tool", "domain", "judgement", "reason"],
+    ROB_HEADER,
     ["zou2025_ablation", "", "ROBINS-I", "confounding", "serious", "Clinicians chose who had ablation."],
 ]
 CERTAINTY = [
-    [
-        "comparison_id",
-        "chapter",
-        "comparison",
-        "endpoint",
-        "population",
-        "effect_ids",
-        "starting_level",
-        "risk_of_bias",
-        "inconsistency",
-        "indirectness",
-        "imprecision",
-        "publication_bias",
-        "upgrade",
-        "certainty",
-        "reasons",
-    ],
+    CERTAINTY_HEADER,
     [
         "ablation_os",
         "local_therapies",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from test_data_validation import (
+    CERTAINTY_HEADER,
     CHOICE,
     EFFECT,
     EFFECT_CI,
@@ -96,23 +97,7 @@ CHOICES = [
     for rule, effect_id in (("latest", "a_os_final"), ("earliest", "a_os_interim"))
 ]
 CERTAINTY = [
-    [
-        "comparison_id",
-        "chapter",
-        "comparison",
-        "endpoint",
-        "population",
-        "effect_ids",
-        "starting_level",
-        "risk_of_bias",
-        "inconsistency",
-        "indirectness",
-        "imprecision",
-        "publication_bias",
-        "upgrade",
-        "certainty",
-        "reasons",
-    ],
+    CERTAINTY_HEADER,
     [
         "a_os",
         CHAPTER,
