@@ -1,5 +1,5 @@
 /* Interactive long tables, offline and without a library (helpers.tables.to_html marks tables of
-   more than 25 rows with the class "bclm-interactive"). Progressive enhancement: every row stays
+   more than 25 rows, and tables asked for with interactive=True, with the class "bclm-interactive"). Progressive enhancement: every row stays
    in the HTML, so the table reads in full without JavaScript and in print. With JavaScript a
    reader gets a filter box, sorting by a click on a header (again to reverse), and pages of 25
    rows; the header stays in view while the table scrolls (bclm.css). */
@@ -115,8 +115,22 @@
     Array.prototype.forEach.call(document.querySelectorAll("table.bclm-interactive"), enhance);
   }
 
+  // A table that is not interactive and would scroll sideways on a screen wider than a phone gets
+  // the class "bclm-fit" (bclm.css lets its long words break so that it fits the column).
+  function fitWide() {
+    if (window.innerWidth <= 600) return;
+    Array.prototype.forEach.call(document.querySelectorAll(".bclm-table-wrap > table.bclm-table"), function (table) {
+      var wrap = table.parentElement;
+      if (!table.classList.contains("bclm-interactive") && wrap.scrollWidth > wrap.clientWidth + 1) {
+        table.classList.add("bclm-fit");
+      }
+    });
+  }
+
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", enhanceAll);
   else enhanceAll();
+  if (document.readyState === "complete") fitWide();
+  else window.addEventListener("load", fitWide);
   // Print every row, whatever page or filter is on screen.
   window.addEventListener("beforeprint", function () {
     Array.prototype.forEach.call(document.querySelectorAll("table.bclm-interactive tbody tr"), function (row) {

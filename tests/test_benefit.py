@@ -303,6 +303,118 @@ def test_threshold_table_lists_every_implemented_row_with_a_source():
     assert len(table) == 9
 
 
+# --- ESMO-MCBS v1.1 final grade: adjustments read from ESMO's scorecards -----------------------
+# Oracle: ESMO's published scorecards (data/esmo_scorecards.csv holds the quotes):
+#   6 (PALOMA-3)  "Preliminary non-curative score - 3 - QoL adjustment - 1+ - Final non-curative Score - 4"
+#   158 (MONALEESA-7) "Preliminary non-curative score - 4 - QoL adjustment - 1+ - Final non-curative Score - 5"
+#   159 (MONARCH 3) "Preliminary non-curative score - 3 - Only improved PFS mature data shows no OS
+#       advantage and no improved QoL - 1- - Non-curative score - 2"
+#   342 (DESTINY-Breast03) "Preliminary non-curative score - 3 - Final non-curative Score - 4 - Early
+#       stopping or crossover - 1+ - Long-term plateau in the PFS curve"
+#   7 (PALOMA-2) "Preliminary non-curative score - 3 - Non-curative score - 3"
+
+
+@pytest.mark.parametrize(
+    ("preliminary", "form", "adjustment", "final"),
+    [
+        (3, "2b", "qol_upgrade", 4),  # scorecard 6, PALOMA-3
+        (4, "2a", "qol_upgrade", 5),  # scorecard 158, MONALEESA-7
+        (3, "2b", "pfs_only_downgrade", 2),  # scorecard 159, MONARCH 3
+        (3, "2b", "long_term_plateau_upgrade", 4),  # scorecard 342, DESTINY-Breast03
+        (3, "2b", "none", 3),  # scorecard 7, PALOMA-2
+    ],
+)
+def test_final_grade_matches_esmo_scorecards(preliminary, form, adjustment, final):
+    result = benefit.esmo_mcbs_final(preliminary, form, adjustment)
+    assert result["final_grade"] == final
+    assert result["preliminary_grade"] == preliminary
+    assert "https://" in result["source"]
+
+
+def test_final_grade_stays_within_one_and_five():
+    # "For non-curative indications 5 is the highest possible grade" (ESMO evaluation-forms page).
+    assert benefit.esmo_mcbs_final(1, "2b", "toxicity_downgrade")["final_grade"] == 1
+    capped = benefit.esmo_mcbs_final(4, "2a", "less_toxicity_upgrade")
+    assert capped["final_grade"] == 5
+    assert benefit.esmo_mcbs_final(1, "2b", "pfs_only_downgrade")["rule"].endswith("(the grade stays within 1 to 5).")
+
+
+def test_final_grade_rule_names_the_adjustment():
+    result = benefit.esmo_mcbs_final(3, "2b", "pfs_only_downgrade")
+    assert result["rule"] == (
+        "Form 2b: only PFS improved: mature data show no OS advantage and no improved QoL (form 2b "
+        "only) gives a one-level downgrade, 3 to 2."
+    )
+    assert "scorecard-159-1" in result["source"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        (
+            (3, "2a", "pfs_only_downgrade"),
+            ValueError,
+            r"adjustment 'pfs_only_downgrade' belongs to form 2b only, not to form 2a",
+        ),
+        ((3, "2a", "long_term_plateau_upgrade"), ValueError, "belongs to form 2b only"),
+        ((3, "2a", "toxicity_downgrade"), ValueError, "belongs to form 2b only"),
+        ((4, "2b", "none"), ValueError, "preliminary_grade 4 is above the maximal preliminary grade 3 of form 2b"),
+        ((5, "2a", "none"), ValueError, "above the maximal preliminary grade 4 of form 2a"),
+        ((0, "2a", "none"), ValueError, r"preliminary_grade must be an integer ≥ 1, got 0"),
+        ((3.0, "2a", "none"), TypeError, r"preliminary_grade must be an integer ≥ 1, got 3.0"),
+        ((3, "2c", "none"), ValueError, r"form must be one of \['2a', '2b'\], got '2c'"),
+        ((3, "2b", "qol"), ValueError, "adjustment must be one of"),
+        ((3, "2b", ("qol_upgrade", "toxicity_downgrade")), NotImplementedError, "how several adjustments combine"),
+    ],
+)
+def test_final_grade_rejects_what_the_forms_do_not_allow(arguments, error, message):
+    with pytest.raises(error, match=message):
+        benefit.esmo_mcbs_final(*arguments)
+
+
+def test_adjustment_table_quotes_a_source_for_every_adjustment():
+    table = benefit.esmo_mcbs_adjustments()
+    assert list(table.columns) == ["adjustment", "forms", "step", "criterion", "quote", "source"]
+    assert set(table["adjustment"]) == set(benefit.ESMO_MCBS_ADJUSTMENTS)
+    assert table["source"].str.contains("https://").all()
+    assert (table["quote"].str.len() > 0).all()
+    assert set(table["step"]) == {-1, 0, 1}
+
+
+def test_unsourced_rows_are_listed():
+    assert "form 2a, control median OS > 24 months: every grade" in benefit.ESMO_MCBS_NOT_FOUND
+    assert len(benefit.ESMO_MCBS_NOT_FOUND) == 5
+
+
+# --- gain estimated from the hazard ratio (exponential model) -----------------------------------
+
+
+def test_gain_from_hr_against_closed_form():
+    # m_E = m_C / HR: control 10, HR 0.5 -> experimental 20, gain 10.
+    assert benefit.median_gain_from_hr(10.0, 0.5) == pytest.approx(10.0, abs=1e-12)
+    assert benefit.median_gain_from_hr(10.0, 1.0) == 0.0
+
+
+def test_gain_from_hr_is_the_exponential_median_difference():
+    # Exponential arms: rate ln2/m, HR = m_C/m_E, so the gain is the difference of medians.
+    median_control, median_experimental = 12.0, 18.0
+    gain = benefit.median_gain_from_hr(median_control, median_control / median_experimental)
+    assert gain == pytest.approx(median_experimental - median_control, rel=1e-12)
+
+
+def test_gain_from_hr_is_near_esmo_monaleesa7_estimate():
+    # Scorecard 158: "OS Control - 40.9 months - OS Gain - 16 months (Calculated estimate of gain
+    # based on PE HR 0.71)". ESMO does not print its formula; the exponential model gives 16.7.
+    assert benefit.median_gain_from_hr(40.9, 0.71) == pytest.approx(16.7056, abs=1e-4)
+    assert abs(benefit.median_gain_from_hr(40.9, 0.71) - 16) < 1
+
+
+@pytest.mark.parametrize(("median", "hr", "message"), [(0.0, 0.7, "median_control"), (40.9, -0.1, "hr must be")])
+def test_gain_from_hr_rejects_invalid_inputs(median, hr, message):
+    with pytest.raises(ValueError, match=message):
+        benefit.median_gain_from_hr(median, hr)
+
+
 # --- absolute risks at a landmark (exponential) ------------------------------------------------
 
 

@@ -258,6 +258,7 @@ def test_risk_of_bias_views_name_studies_by_display_name(data_dir):
             "domain": "confounding",
             "judgement": "serious",
             "reason": "Clinicians chose who had ablation.",
+            "judged from": "abstract (provisional)",
         }
     ]
     matrix = local.risk_of_bias_matrix(["zou2025_ablation"])
@@ -269,11 +270,12 @@ def test_certainty_view_lists_the_domains_rated_down(data_dir):
     assert view.to_dict("records") == [
         {
             "comparison": "ablation vs S, OS",
-            "start": "low",
-            "downgraded for": "risk of bias: serious",
+            "start": "high",
+            "downgraded for": "risk of bias: very serious",
             "upgrade": "none",
-            "certainty": "very low",
-            "reasons": "Non-randomised; confounding by indication.",
+            "certainty": "low",
+            "reasons": "Non-randomised, judged with ROBINS-I; confounding by indication.",
+            "judged from": "abstract (provisional)",
         }
     ]
 

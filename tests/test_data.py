@@ -5,6 +5,7 @@ from __future__ import annotations
 from frictionless import validate as frictionless_validate
 
 from conftest import DATA
+from helpers import esmo_scorecards
 from helpers.data import load_descriptor, package_markdown, validate_data
 
 
@@ -34,6 +35,7 @@ def test_every_source_is_used_by_a_row_or_named_in_a_study_note(evidence):
         | set(evidence.drug_facts["source_id"])
         | set(evidence.liver_facts["source_id"].dropna())
         | set(evidence.context_facts["source_id"])
+        | set(esmo_scorecards.read_scorecards()["source_id"])  # ESMO's published grades (helpers.esmo_scorecards)
     )
     notes = " ".join(evidence.studies["notes"].dropna())
     orphans = [s for s in evidence.sources.index if s not in used and s not in notes]

@@ -180,7 +180,7 @@ EFFECT_CI = dict(
 )
 CHAPTERS = ["her2_tkis", "local_therapies", "hr_positive_targeted", "emerging_therapies"]
 #: Column headers of the appraisal tables (risk of bias, certainty), shared by the tests that build them.
-ROB_HEADER = ["study_id", "effect_id", "tool", "domain", "judgement", "reason"]
+ROB_HEADER = ["study_id", "effect_id", "tool", "domain", "judgement", "rules", "reason"]
 CERTAINTY_HEADER = [
     "comparison_id",
     "chapter",
@@ -196,12 +196,26 @@ CERTAINTY_HEADER = [
     "publication_bias",
     "upgrade",
     "certainty",
+    "rules",
     "reasons",
 ]
 ROB = [
     ROB_HEADER,
-    ["zou2025_ablation", "", "ROBINS-I", "confounding", "serious", "Clinicians chose who had ablation."],
+    [
+        "zou2025_ablation",
+        "",
+        "ROBINS-I",
+        "confounding",
+        "serious",
+        "robins_confounding_partly_controlled",
+        "Clinicians chose who had ablation.",
+    ],
 ]
+#: The GRADE rules the miniature's certainty row applies (data/appraisal/rulebook.csv).
+CERTAINTY_RULES = (
+    "grade_robins_start_high;grade_robins_overall_sets_downgrade;grade_inconsistency_single_study;"
+    "grade_direct_evidence;grade_precise;grade_publication_bias_undetected;grade_arithmetic"
+)
 CERTAINTY = [
     CERTAINTY_HEADER,
     [
@@ -211,15 +225,16 @@ CERTAINTY = [
         "OS",
         "matched",
         "zou_os",
-        "low",
-        "serious",
+        "high",
+        "very_serious",
         "not_applicable",
         "not_serious",
         "not_serious",
         "undetected",
         "none",
-        "very_low",
-        "Non-randomised; confounding by indication.",
+        "low",
+        CERTAINTY_RULES,
+        "Non-randomised, judged with ROBINS-I; confounding by indication.",
     ],
 ]
 CLAIMS = [
@@ -330,6 +345,54 @@ def data_dir(tmp_path: Path) -> Path:
     return write_miniature(tmp_path / "data")
 
 
+#: Columns of data/esmo_scorecards.csv and one made-up row on which our grade agrees with the printed one.
+ESMO_SCORECARD_HEADER = [
+    "scorecard_id",
+    "study_id",
+    "scorecard_number",
+    "issue_date",
+    "evaluated_outcome",
+    "form",
+    "control_median_months",
+    "gain_months",
+    "gain_basis",
+    "hr",
+    "hr_ci_lower",
+    "hr_ci_upper",
+    "adjustment",
+    "esmo_preliminary",
+    "esmo_final",
+    "source_id",
+    "data_quote",
+    "grade_quote",
+    "difference_reason",
+    "note",
+]
+
+ESMO_SCORECARD_ROW = [
+    "esmo_1",
+    "zou2025_ablation",
+    "1",
+    "2020-01-01",
+    "PFS",
+    "2b",
+    "5.0",
+    "2.0",
+    "medians",
+    "0.60",
+    "0.45",
+    "0.80",
+    "none",
+    "3",
+    "3",
+    "zou2025",
+    "PFS Control - 5.0 months - PFS Gain - 2.0 months - PFS HR - 0.60 (0.45-0.80)",
+    "Preliminary non-curative score - 3 - Non-curative score - 3",
+    "",
+    "miniature row",
+]
+
+
 def write_miniature(folder: Path) -> Path:
     """A valid miniature data set in ``folder`` (also used by test_chapter.py)."""
     folder.mkdir()
@@ -358,6 +421,7 @@ def write_miniature(folder: Path) -> Path:
     write_reconstructed(folder, KM_KEY, KM_ROWS)
     write_csv(folder / "search_log.csv", SEARCH_LOG)
     write_extraction(folder)
+    write_csv(folder / "esmo_scorecards.csv", [ESMO_SCORECARD_HEADER, ESMO_SCORECARD_ROW])
     # No trial of the miniature reports complementary subgroups (tests/test_views_liver.py adds a pair).
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     # Nor a randomised trial of systemic therapy to place in the treatment sequence (treatment_line),
@@ -1102,7 +1166,18 @@ def test_drug_fact_value_not_in_quote(data_dir):
 def test_risk_of_bias_domain_must_belong_to_the_tool(data_dir):
     write_csv(
         data_dir / "appraisal" / "risk_of_bias_local_therapies.csv",
-        [ROB[0], ["zou2025_ablation", "", "ROBINS-I", "randomisation process", "serious", "x"]],
+        [
+            ROB[0],
+            [
+                "zou2025_ablation",
+                "",
+                "ROBINS-I",
+                "randomisation process",
+                "serious",
+                "robins_signalling_questions",
+                "x",
+            ],
+        ],
     )
     assert only_error(data_dir) == (
         "data/appraisal/risk_of_bias_local_therapies.csv, line 2 (study_id=zou2025_ablation), column domain: "
@@ -1115,7 +1190,7 @@ def test_risk_of_bias_domain_must_belong_to_the_tool(data_dir):
 def test_risk_of_bias_tool_must_fit_the_design(data_dir):
     write_csv(
         data_dir / "appraisal" / "risk_of_bias_local_therapies.csv",
-        [ROB[0], ["zou2025_ablation", "", "RoB 2", "overall", "high", "x"]],
+        [ROB[0], ["zou2025_ablation", "", "RoB 2", "overall", "high", "rob2_overall_least_favourable", "x"]],
     )
     assert only_error(data_dir) == (
         "data/appraisal/risk_of_bias_local_therapies.csv, line 2 (study_id=zou2025_ablation), column tool: "
@@ -1126,7 +1201,10 @@ def test_risk_of_bias_tool_must_fit_the_design(data_dir):
 def test_risk_of_bias_judgement_must_belong_to_the_tool(data_dir):
     write_csv(
         data_dir / "appraisal" / "risk_of_bias_local_therapies.csv",
-        [ROB[0], ["zou2025_ablation", "", "ROBINS-I", "overall", "some_concerns", "x"]],
+        [
+            ROB[0],
+            ["zou2025_ablation", "", "ROBINS-I", "overall", "some_concerns", "robins_overall_least_favourable", "x"],
+        ],
     )
     assert only_error(data_dir) == (
         "data/appraisal/risk_of_bias_local_therapies.csv, line 2 (study_id=zou2025_ablation), column judgement: "
@@ -1136,11 +1214,11 @@ def test_risk_of_bias_judgement_must_belong_to_the_tool(data_dir):
 
 
 def test_certainty_must_follow_the_grade_arithmetic(data_dir):
-    row = CERTAINTY[1][:13] + ["low"] + CERTAINTY[1][14:]
+    row = CERTAINTY[1][:13] + ["very_low"] + CERTAINTY[1][14:]
     write_csv(data_dir / "appraisal" / "certainty_local_therapies.csv", [CERTAINTY[0], row])
     assert only_error(data_dir) == (
         "data/appraisal/certainty_local_therapies.csv, line 2 (comparison_id=ablation_os), column certainty: "
-        "value 'low' breaks rule: certainty must be 'very_low': starting level low, downgrades ['serious', "
+        "value 'very_low' breaks rule: certainty must be 'low': starting level high, downgrades ['very_serious', "
         "'not_applicable', 'not_serious', 'not_serious', 'undetected'], upgrade none"
     )
 

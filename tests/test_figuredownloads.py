@@ -42,6 +42,21 @@ def test_svg_size_in_css_pixels_from_points(figuredownloads):
         figuredownloads.svg_size_px("<svg></svg>")
 
 
+def test_with_dpi_records_the_resolution_pillow_reads_and_keeps_the_pixels(figuredownloads):
+    from PIL import Image
+
+    image = Image.new("RGBA", (3, 2), (0, 114, 178, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", dpi=(72, 72))  # an old pHYs chunk, to be replaced
+    stamped = figuredownloads.with_dpi(buffer.getvalue(), 300)
+    with Image.open(io.BytesIO(stamped)) as read:
+        assert read.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+        assert read.size == (3, 2) and read.tobytes() == image.tobytes()
+    assert stamped.count(b"pHYs") == 1
+    with pytest.raises(ValueError, match="not a PNG image"):
+        figuredownloads.with_dpi(b"GIF89a", 300)
+
+
 def _chromium_or_skip():
     from helpers import handouts
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
@@ -61,6 +63,20 @@ def test_chapter_summary_counts_each_outcome_per_chapter():
     assert list(summary.index) == ["Treating a patient with liver metastases", "HER2 tyrosine-kinase inhibitors"]
     her2 = summary.loc["HER2 tyrosine-kinase inhibitors"]
     assert (her2["Searches"], her2["Excluded"], her2["Not found"], her2["Last searched"]) == (2, 1, 1, "2026-12-01")
+
+
+def test_chapter_title_is_the_notebooks_first_heading(tmp_path):
+    cells = [
+        {"cell_type": "code", "source": ["# a comment, not a heading"]},
+        {"cell_type": "markdown", "source": ["(label)=\n", "# The chapter title\n", "\n", "## A section"]},
+    ]
+    (tmp_path / "one.ipynb").write_text(json.dumps({"cells": cells}), encoding="utf-8")
+    assert searchlog.chapter_title("one", tmp_path) == "The chapter title"
+    (tmp_path / "two.ipynb").write_text(json.dumps({"cells": cells[:1]}), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"two\.ipynb: no level-1 heading"):
+        searchlog.chapter_title("two", tmp_path)
+    # The book's chapters: the summary on the data page names each by its notebook's heading.
+    assert searchlog.chapter_title("her2_tkis") == "HER2 tyrosine-kinase inhibitors"
 
 
 def test_a_chapter_without_searches_or_unknown_is_an_error():

@@ -61,6 +61,7 @@ def _effect(effect_id, study_id, analysis, hr, lo, hi, median_control, n=(100, 1
     return {
         "effect_id": effect_id,
         "study_id": study_id,
+        "source_id": f"paper_{study_id}",
         "endpoint": "PFS",
         "population": "ITT",
         "analysis": analysis,
@@ -105,7 +106,12 @@ def mini() -> Evidence:
     ).set_index("comparison_id")
     # Every table empty except the three the rows read (fields added later stay empty too).
     tables = {f.name: pd.DataFrame() for f in dataclasses.fields(Evidence)}
-    return Evidence(**{**tables, "studies": studies, "effects": effects, "certainty": certainty})
+    extraction = pd.DataFrame(
+        {"read_as": ["full_text", "full_text"]}, index=pd.Index(["paper_a", "paper_b"], name="source_id")
+    )
+    return Evidence(
+        **{**tables, "studies": studies, "effects": effects, "certainty": certainty, "extraction": extraction}
+    )
 
 
 def test_one_estimate_per_study_the_most_mature_cut(mini):

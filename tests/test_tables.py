@@ -385,6 +385,15 @@ def test_long_tables_are_interactive_and_keep_every_row():
     assert long.count("<tr>") == tables.INTERACTIVE_ROWS + 1
 
 
+def test_a_short_table_of_tall_rows_can_ask_to_be_interactive():
+    few = pd.DataFrame({"quote": ["a long verbatim quote"] * 3})
+    assert "bclm-interactive" in tables.to_html(few, interactive=True).data
+    many = pd.DataFrame({"a": range(tables.INTERACTIVE_ROWS + 1)})
+    assert "bclm-interactive" not in tables.to_html(many, interactive=False).data
+    assert "bclm-fit-width" in tables.to_html(few, interactive=True, fit_width=True).data
+    assert "bclm-fit-width" not in tables.to_html(few, interactive=True).data
+
+
 def test_evidence_table_puts_the_answer_first(evidence):
     columns = list(tables.evidence_table(evidence).columns)
     assert columns[:4] == ["study", "endpoint", "HR (CI)", "medians"]
@@ -420,3 +429,54 @@ def test_a_page_read_on_a_mirror_is_linked_at_its_public_address(evidence):
     first = mirrored.index[0]
     row = listed.index[listed["source"] == first][0]
     assert html.escape(mirrored.loc[first, "public_url"], quote=True) in listed.loc[row, "citation (link to the page)"]
+
+
+# --------------------------------------------------------------------------- provisional appraisal
+def _read_as() -> dict:
+    """Oracle: data/extraction.csv read directly, source -> how its numbers were read."""
+    import csv
+
+    from conftest import DATA
+
+    with (DATA / "extraction.csv").open(encoding="utf-8", newline="") as handle:
+        return {row["source_id"]: row["read_as"] for row in csv.DictReader(handle)}
+
+
+def test_risk_of_bias_judgements_without_a_full_text_are_marked_provisional(evidence):
+    read_as = _read_as()
+    complete = {"full_text", "label", "report"}
+    effects, studies = evidence.effects, evidence.studies
+    rob = evidence.risk_of_bias
+    view = tables.risk_of_bias_view(evidence, rob["study_id"].unique())
+    assert len(view) == len(rob)
+    for (_, row), judged_from in zip(rob.iterrows(), view["judged from"]):
+        if pd.isna(row["effect_id"]):
+            study = studies.loc[row["study_id"]]
+            sources = [study["source_id"], study["design_source_id"]]
+            sources += list(effects.loc[effects["study_id"] == row["study_id"], "source_id"])
+        else:
+            sources = [effects.loc[row["effect_id"], "source_id"]]
+        readings = {read_as[s] for s in sources if isinstance(s, str) and s in read_as}
+        assert judged_from.endswith("(provisional)") == (not readings & complete), (row.to_dict(), judged_from)
+    assert view["judged from"].str.endswith("(provisional)").any()
+
+
+def test_certainty_rows_resting_on_any_abstract_only_estimate_are_provisional(evidence):
+    read_as = _read_as()
+    source_of = evidence.effects["source_id"]
+    for chapter in evidence.certainty["chapter"].unique():
+        view = tables.certainty_view(evidence, chapter)
+        rows = evidence.certainty[evidence.certainty["chapter"] == chapter]
+        for effect_ids, comparison in zip(rows["effect_ids"], rows["comparison"]):
+            readings = {read_as[source_of[e]] for e in effect_ids.split(";")}
+            shown = view.loc[view["comparison"] == comparison, "judged from"].iloc[0]
+            partial = readings - {"full_text", "label", "report"}
+            assert shown.endswith("(provisional)") == bool(partial), (comparison, readings, shown)
+
+
+def test_a_certainty_row_from_full_texts_only_says_so(evidence):
+    full = evidence.certainty[evidence.certainty["comparison_id"] == "hrpos_elacestrant_pfs"]
+    assert len(full) == 1
+    view = tables.certainty_view(evidence, "hr_positive_targeted")
+    shown = view.loc[view["comparison"] == full["comparison"].iloc[0], "judged from"].iloc[0]
+    assert shown == "full text"

@@ -155,10 +155,11 @@ def test_verdict_chart_draws_one_bar_per_article(ch):
     plt.close(figure)
 
 
-def test_claims_tables_give_one_captioned_table_per_article(ch):
+def test_claims_tables_give_one_labelled_interactive_table_per_article(ch):
     assert view.claims_tables(ch, None).data.count("<table") == 2
     one = view.claims_tables(ch, NEWS).data
-    assert one.count("<table") == 1 and "News piece A" in one
+    assert one.count("<table") == 1 and '<p class="bclm-table-label"><strong>News piece A</strong></p>' in one
+    assert "bclm-interactive bclm-fit-width" in one
 
 
 def test_recomputed_claims_keep_the_selection_and_glue_agreement(ch, glued):
@@ -226,3 +227,23 @@ def test_glue_liver_counts_claims_whose_quote_names_the_liver(ch, glued):
     view.glue_liver(ch, view.select_claims(ch, None))
     assert (glued["n_liver_claims"], glued["n_liver_supported"], glued["n_liver_other"]) == ("2", "0", "2")
     assert glued["liver_share_claimed"] == "30%"
+
+
+def test_share_as_shown_keeps_four_decimals_and_says_when_it_rounds():
+    assert view.share_as_shown("10.3", 10.3) == "10.3"
+    assert view.share_as_shown("9.6162", 9.6162) == "9.6162"
+    assert view.share_as_shown("3.97018395859337", 3.97018395859337) == "3.97 (printed with 14 decimals)"
+
+
+def test_claims_view_shows_four_columns_for_people_and_no_claim_id(ch):
+    from helpers import tables
+
+    shown = view.claims_view(ch, NEWS)
+    assert list(shown.columns) == [
+        "verdict (kind of claim)",
+        "what the article says (verbatim)",
+        "traced to",
+        "explanation",
+    ]
+    html = tables.to_html(shown).data
+    assert not any(claim_id in html for claim_id in ch.evidence.claims.index)

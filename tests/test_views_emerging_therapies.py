@@ -54,6 +54,7 @@ REGISTRY_B = dict(
     phase="2",
     blinding="open_label",
     registry_id="NCT00000001",
+    setting="liver-directed radioembolization (investigational)",
     design_quote="an open-label phase 2 study",
 )
 
@@ -113,6 +114,8 @@ CERTAINTY = [
         "undetected",
         "none",
         "moderate",
+        "grade_start_randomised_high;grade_some_concerns_not_downgraded;grade_inconsistency_single_study;"
+        "grade_indirect_population_or_outcome;grade_precise;grade_publication_bias_undetected;grade_arithmetic",
         "No liver-specific estimate.",
     ],
 ]
@@ -226,3 +229,122 @@ def test_analyses_show_no_auditors_notes(ch):
         same.loc[0, "estimate"] == "TRIAL-A (drug vs chemotherapy), OS, ITT (interim)"
         and "_" not in same.loc[0, "estimate"]
     )
+
+
+NEWS = ["news2025", "News page, 2025", "A news page", "", "", "https://example.org/news", "secondary", "2026-12-01", ""]
+PILOT_C = dict(
+    REGISTRY_B,
+    study_id="pilot_c",
+    name="Pilot C (intratumoral virus before surgery)",
+    short_name="Pilot C",
+    phase="1",
+    registry_id="NCT00000002",
+    setting="neoadjuvant; oncolytic virus, investigational",
+    design_quote="a phase 1 study",
+)
+SINGLE_ARM_D = dict(
+    PILOT_C,
+    study_id="single_arm_d",
+    name="Single-arm D (approved drug)",
+    short_name="Single-arm D",
+    phase="3",
+    registry_id="NCT00000003",
+    setting="after one line",
+    design_quote="a single-arm phase 3 study",
+)
+MORE_ESTIMATES = [
+    # Sorts before every other id, so a table built from index-aligned columns would misplace it.
+    dict(
+        estimate("0_pfs_itt", "ITT", "0.50", "0.40", "0.62", ("8.0", "4.0"), "primary"),
+        endpoint="PFS",
+        assessment="central",
+    ),
+    # The final OS estimate again, from a secondary page: drawn once, from the primary source.
+    dict(estimate("a_os_final_news", "ITT", "0.75", "0.62", "0.91"), source_id="news2025"),
+    dict(
+        EFFECT,
+        effect_id="c_pcr",
+        study_id="pilot_c",
+        endpoint="pCR",
+        population="ITT",
+        arm_experimental="virus + chemotherapy",
+        arm_control="",
+        median_experimental="",
+        median_control="",
+        median_unit="",
+        hr="",
+        p_value="",
+        p_operator="",
+        percent_experimental="45.9",
+        analysis="primary",
+        quote="45.9% had a pathological complete response",
+    ),
+    dict(
+        EFFECT,
+        effect_id="d_orr",
+        study_id="single_arm_d",
+        endpoint="ORR",
+        population="cohort",
+        arm_experimental="approved drug",
+        arm_control="",
+        median_experimental="",
+        median_control="",
+        median_unit="",
+        hr="",
+        p_value="",
+        p_operator="",
+        percent_experimental="62.7",
+        analysis="primary",
+        quote="the objective response rate was 62.7%",
+    ),
+]
+
+
+@pytest.fixture
+def ch_more(tmp_path):
+    """The miniature of :func:`ch` plus a PFS estimate, a copy of the final OS estimate from a
+    secondary page, a pre-metastatic pilot study with a result and a single-arm study of an
+    approved drug."""
+    folder = write_miniature(tmp_path / "data")
+    write_csv(folder / "sources.csv", SOURCES + [NEWS])
+    write_extraction(folder)
+    write_csv(folder / "studies.csv", study_rows(STUDY, TRIAL_A, REGISTRY_B, PILOT_C, SINGLE_ARM_D))
+    write_csv(folder / "effects.csv", effect_rows(EFFECT, EFFECT_CI, *ESTIMATES, *MORE_ESTIMATES))
+    write_csv(folder / "appraisal" / f"certainty_{CHAPTER}.csv", CERTAINTY)
+    write_choices(folder, CHOICE[1:] + CHOICES)
+    loaded = chapter.load(CHAPTER, folder)
+    view.label_rows(loaded)
+    return loaded
+
+
+def test_benefit_table_keeps_each_row_with_its_own_numbers(ch_more, glued):
+    table = view.benefit_table(ch_more, ch_more.rows, "latest")
+    # Row by row: the PFS row (8.0 vs 4.0 months, HR 0.50) and the final OS row (21.0 vs 15.5, HR 0.75).
+    pfs, os_ = table.loc["0_pfs_itt"], table.loc["a_os_final"]
+    assert (pfs["endpoint"], pfs["medians (months)"], pfs["gain (months)"]) == ("PFS", "8 vs 4", 4.0)
+    assert pfs["HR (CI)"].startswith("0.50")
+    assert (os_["endpoint"], os_["medians (months)"], os_["gain (months)"]) == ("OS", "21 vs 15.5", 5.5)
+    assert os_["HR (CI)"].startswith("0.75")
+
+
+def test_duplicate_estimates_draw_a_copy_from_another_source_once(ch_more, glued):
+    assert view.duplicate_estimates(ch_more) == {"a_os_final_news": "a_os_final"}
+    assert "a_os_final_news" not in view.forest_rows(ch_more, "latest").index
+    same = view.same_estimate(ch_more)
+    assert list(same["estimate"]) == ["TRIAL-A (drug vs chemotherapy), OS, ITT (final)"]
+    assert "(secondary)" in same.loc[0, "dropped row, read from"]
+
+
+def test_investigational_says_what_kind_of_evidence_each_study_gives(ch_more, glued):
+    table = view.investigational(ch_more).set_index("study")
+    assert (
+        table.loc["Registry B (radioembolization)", "stage of evidence"] == "registry record only (phase 2): no result"
+    )
+    assert table.loc["Pilot C (intratumoral virus before surgery)", "stage of evidence"] == (
+        "single arm (phase 1), before metastases"
+    )
+    assert table.loc["Single-arm D (approved drug)", "approach"] == "approved drug"
+    assert table.loc["Single-arm D (approved drug)", "stage of evidence"] == "single arm (phase 3), metastatic disease"
+    assert list(table["approach"]) == ["investigational", "investigational", "approved drug"]
+    assert (glued["n_investigational"], glued["n_pre_metastatic"], glued["n_registry_only"]) == ("2", "1", "1")
+    assert glued["tvec_pcr"] == "45.9%"

@@ -61,3 +61,51 @@ def test_the_rulebook_table_shows_every_rule_in_words():
         "checked: departures are listed",
         "applied by the reader",
     }
+
+
+def test_a_liver_question_answered_with_all_patient_estimates_says_so(mini):  # noqa: F811
+    frame = sof.summary_of_findings(mini, "demo", method="FE")
+    row = frame.iloc[0].copy()
+    assert row["estimate_populations"] == ["ITT"]
+    assert not view.relative_effect_text(mini, row).endswith("not in this subgroup")
+    row["population"] = "liver_metastases"
+    assert view.relative_effect_text(mini, row) == (
+        "HR 0.50 (95% CI 0.43–0.59), pooled; measured in all patients, not in this subgroup"
+    )
+
+
+def test_glue_rulebook_words_the_departures_as_a_sentence(monkeypatch):
+    glued = {}
+    monkeypatch.setattr(view, "glue", lambda key, value: glued.__setitem__(key, value))
+    counts = view.glue_rulebook(DATA)
+    sentence = glued["rulebook_departures"]
+    assert sentence.startswith("At present") and sentence.endswith(".")
+    if counts["n_departing_rows"] == 0:
+        assert sentence == "At present every judgement follows the listed rules."
+    else:
+        assert f"{counts['n_departing_rows']} judgement" in sentence
+
+
+def test_a_judgement_from_an_abstract_is_marked_provisional(mini):  # noqa: F811
+    frame = sof.summary_of_findings(mini, "demo", method="FE")
+    assert view.table_of(mini, frame).iloc[0]["Evidence and certainty"].endswith("Moderate (a)")
+    mini.extraction.loc["paper_b", "read_as"] = "abstract"
+    assert view.table_of(mini, frame).iloc[0]["Evidence and certainty"] == (
+        "2 studies (400 patients); ⊕⊕⊕◯ Moderate (a), provisional"
+    )
+
+
+def test_compact_table_scrolls_in_its_box_and_folds_its_footnotes(mini, monkeypatch):  # noqa: F811
+    monkeypatch.setitem(view.CHAPTERS, "demo", "A demonstration chapter")
+    full = view.sof_html(mini, "demo", method="FE").data
+    compact = view.sof_html(mini, "demo", method="FE", compact=True).data
+    assert "bclm-interactive" not in full and "<details" not in full and "Imprecise." in full
+    assert "bclm-interactive bclm-fit-width" in compact
+    assert compact.index("<details") < compact.index("Imprecise.") < compact.index("</details>")
+
+
+def test_a_long_summary_table_is_interactive_on_the_summary_page(mini, monkeypatch):  # noqa: F811
+    monkeypatch.setitem(view.CHAPTERS, "demo", "A demonstration chapter")
+    monkeypatch.setattr(view, "SOF_FULL_ROWS", 0)
+    full = view.sof_html(mini, "demo", method="FE").data
+    assert "bclm-interactive bclm-fit-width" in full and "<details" not in full and "Imprecise." in full

@@ -132,6 +132,7 @@ LIVER_CERTAINTY = [
     "undetected",
     "none",
     "moderate",
+    "grade_start_randomised_high;grade_indirect_population_or_outcome;grade_arithmetic",
     "Extrapolated from all patients.",
 ]
 

@@ -121,6 +121,42 @@ def test_interaction_table_keeps_the_chapters_trials():
     assert empty.empty and "Ratio of HRs" in empty.columns
 
 
+def test_glue_pair_ratios_glues_the_hand_computed_ratio(monkeypatch):
+    glued: dict[str, str] = {}
+    monkeypatch.setattr(chapter, "glue", lambda key, value: glued.__setitem__(key, value))
+    ratios = view.glue_pair_ratios(made_up_evidence(), "alpha")
+    assert ratios["pair"].tolist() == ["p1", "p1bis", "p2"]
+    # 0.5 (0.25-1.0) over 1.0 (0.5-2.0): ratio 0.5; SE = sqrt(2) * ln(4) / (2 * 1.959964) = 0.5002
+    assert glued["int_p1"].startswith("0.50 (95% CI 0.19–1.33), p = ")
+    assert set(glued) == {"int_p1", "int_p1bis", "int_p2"}
+    glued.clear()
+    assert view.glue_pair_ratios(made_up_evidence(), "gamma").empty and not glued
+
+
+def test_pooled_across_kinds_is_compare_approaches_on_the_chapters_pairs(monkeypatch):
+    evidence = made_up_evidence()
+    table = view.pooled_across_kinds(evidence, "alpha")
+    assert len(table) == 4 and set(table["Subgroups"]) == {"visceral disease vs none (indirect)"}
+    oracle = interaction.compare_approaches(
+        interaction.per_trial_ratios(view.pair_inputs(evidence, used_in_pool=True).iloc[:2])
+    )
+    expected = [f"{r.ratio_of_hrs:.2f} (95% CI {r.lower:.2f}–{r.upper:.2f})" for r in oracle.itertuples()]
+    assert table["Ratio of HRs"].tolist() == expected
+    assert table["Approach"].tolist() == ["within-trial", "within-trial", "naive across-trial", "naive across-trial"]
+    assert view.pooled_across_kinds(evidence, "beta").empty  # one trial: nothing to pool
+    # Trial 3 moved into chapter alpha and class X: its liver pair joins the visceral ones.
+    evidence.studies.loc["t3", "chapter"] = "alpha"
+    evidence.subgroup_pairs.loc[3, "drug_class"] = "X"
+    evidence.effects.loc[["t3a", "t3b"], "endpoint"] = "PFS"
+    glued: dict[str, str] = {}
+    monkeypatch.setattr(chapter, "glue", lambda key, value: glued.__setitem__(key, value))
+    mixed = view.glue_pooled_across_kinds(evidence, "alpha", "pool")
+    assert set(mixed["Subgroups"]) == {view.MIXED_LABEL} and set(mixed["Trials"]) == {"Trial 1, Trial 2, Trial 3"}
+    assert glued["pool_trials"] == "Trial 1, Trial 2 and Trial 3"
+    assert glued["pool_within_fe"].startswith(mixed["Ratio of HRs"].iloc[1])
+    assert glued["pool_verdict"].startswith(("None of these", "At least one"))
+
+
 def test_the_miniature_without_pairs_gives_empty_tables(tmp_path):
     ch = chapter.load("local_therapies", write_miniature(tmp_path / "data"))
     assert ch.evidence.subgroup_pairs.empty

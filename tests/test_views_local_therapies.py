@@ -106,7 +106,7 @@ def test_checkable_checks_and_key_points(ch, glued):
     assert list(table.columns) == ["study", "check", "verdict", "detail"]
     assert (table["verdict"] != "not_checkable").all() and glued["n_checkable_checks"] == f"{len(table)}"
     view.glue_key_points(ch)
-    assert (glued["kp_n_comparative_studies"], glued["kp_certainty"]) == ("1", "very low")
+    assert (glued["kp_n_comparative_studies"], glued["kp_certainty"]) == ("1", "low")
     assert (glued["kp_certainty_rct"], glued["kp_n_rct_breast"]) == ("none", "no")  # no randomised comparison
     assert view.judged_studies(ch) == ["zou2025_ablation"] and glued["n_rob_critical"] == "0"
 

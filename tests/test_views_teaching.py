@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import pytest
 
+from helpers import tables
 from helpers.views import teaching
 
 
@@ -50,6 +53,16 @@ def test_parameters_are_read_with_default_and_meaning(folder):
     ]
 
 
+def test_parameter_table_shows_each_assignment_as_written(folder):
+    table = teaching.parameter_table(["a_chapter"], folder)
+    assert list(table.columns) == ["chapter", "parameter", "meaning"]
+    assert table["parameter"].tolist() == [
+        '<code style="overflow-wrap: anywhere">level = 0.95</code>',
+        '<code style="overflow-wrap: anywhere">seed = 1</code>',
+    ]
+    assert table["chapter"][0] == '<a href="a_chapter.html">a chapter</a>'
+
+
 def test_a_missing_chapter_is_named(folder):
     with pytest.raises(FileNotFoundError, match="chapter 'nope': no notebook"):
         teaching.exercises(["nope"], folder)
@@ -67,14 +80,46 @@ def test_chapter_plans_link_the_case_sections_questions_and_first_exercise():
     assert len(table) == len(teaching.PLAN_SECTIONS)
     her2 = table.iloc[0]
     assert her2["case"].startswith('<a href="case_vignettes.html#case-her2-after-tdxd">')
-    assert her2["questions"] == '<a href="question_bank.html#questions-her2-tkis">Questions</a>'
+    assert her2["chapter"].endswith('<br><a href="question_bank.html#questions-her2-tkis">Its questions</a>')
     assert her2["exercise"].startswith('<a href="her2_tkis.html#ex-')
     assert her2["show"].count("<a href=") == 3
+    label = her2["exercise"].split("#", 1)[1].split('"', 1)[0]
+    assert her2["exercise"].endswith(f"<br><em>Without code:</em> {tables.escape(teaching.NO_CODE[label])}")
+
+
+def test_a_planned_exercise_without_a_version_without_code_is_named(monkeypatch):
+    from conftest import ROOT
+
+    monkeypatch.setattr(teaching, "NO_CODE", {})
+    with pytest.raises(
+        ValueError, match=r"chapter 'her2_tkis': its first exercise 'ex-her2-tkis-[a-z-]+' has no version"
+    ):
+        teaching.chapter_plans(["her2_tkis"], ROOT / "chapters")
 
 
 def test_a_chapter_without_a_class_plan_is_named(folder):
     with pytest.raises(ValueError, match="chapter 'a_chapter' has no class plan"):
         teaching.chapter_plans(["a_chapter"], folder)
+
+
+def test_an_exercise_with_a_version_without_code_shows_it_under_the_task(folder, monkeypatch):
+    monkeypatch.setitem(teaching.NO_CODE, "a-ex-1", "Read it <off> the table.")
+    task = teaching.exercises(["a_chapter"], folder)["task"][0]
+    assert task.endswith("<br><em>Without code:</em> Read it &lt;off&gt; the table.")
+
+
+def test_every_version_without_code_belongs_to_an_exercise_of_the_book():
+    from conftest import ROOT
+
+    labels = set()
+    for notebook in (ROOT / "chapters").glob("*.ipynb"):
+        labels.update(re.findall(r":label: (ex-[a-z0-9-]+)", notebook.read_text(encoding="utf-8")))
+    assert set(teaching.NO_CODE) - labels == set()
+
+
+def test_citations_are_dropped_from_plain_text():
+    text = "the cohort of Lin and colleagues (`lin2021`) {cite}`claims_lin2021` with {cite:p}`a_b`, then"
+    assert teaching.plain_text(text) == "the cohort of Lin and colleagues (lin2021) with, then"
 
 
 def test_inline_maths_reads_as_plain_text():

@@ -20,6 +20,12 @@ The rules follow the tools' primary publications:
 - ESMO-MCBS v1.1: Cherny NI et al. Ann Oncol 2017;28:2340-66. doi:10.1093/annonc/mdx310
   (its thresholds live in :mod:`helpers.benefit`).
 
+Every row names the rules it applies in its ``rules`` column (rule ids separated by semicolons).
+:func:`rule_findings` rejects a row that cites no rule, an unknown rule, a rule of another tool or
+domain, or a rule whose judgement the row contradicts (a rule with a judgement of the tool's
+vocabulary, such as ``low`` or ``serious; very_serious``, fixes the judgement of every row that
+cites it), and a study judged differently in two chapters' files (same domain, same result).
+
 The text checks (a reason names each downgrade; a reason does not rest on which of our sources
 was read) look for words, so they are screens: a finding asks a person to re-read the row.
 """
@@ -50,6 +56,22 @@ SEVERITY = {
 #: Designs judged with ROBINS-I; ``rct`` is judged with RoB 2; syntheses with neither.
 NOT_JUDGED = {"meta_analysis", "registry_analysis"}
 GRADE_DOMAINS = ["risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"]
+#: The certainty column each GRADE rule domain fixes, and the values that column may take.
+GRADE_COLUMNS = {
+    "starting level": ("starting_level", {"high", "low"}),
+    "risk of bias": ("risk_of_bias", {"not_serious", "serious", "very_serious"}),
+    "inconsistency": ("inconsistency", {"not_serious", "serious", "very_serious", "not_applicable"}),
+    "indirectness": ("indirectness", {"not_serious", "serious", "very_serious"}),
+    "imprecision": ("imprecision", {"not_serious", "serious", "very_serious"}),
+    "publication bias": ("publication_bias", {"not_serious", "serious", "very_serious", "undetected"}),
+    "certainty": ("certainty", {"high", "moderate", "low", "very_low"}),
+}
+#: The RoB 2 / ROBINS-I judgements a rule may fix (the union of both tools' vocabularies).
+ROB_JUDGEMENTS = {"low", "some_concerns", "high", "moderate", "serious", "critical", "no_information"}
+#: Analyses that carry an estimate only when the study has no planned one (as helpers.sof chooses).
+UNPLANNED = {"exploratory", "post_hoc"}
+#: A rule that estimates the effect of adhering (not of assignment): crossover there is the question.
+ADHERENCE_RULE = "rob2_adherence_effect_naive_analysis"
 #: Words that name each GRADE domain in a reason (a screen, see the module docstring).
 DOMAIN_WORDS = {
     "risk_of_bias": r"bias|open[- ]label|confound|blind|investigator[- ]assessed",
@@ -65,6 +87,8 @@ OUR_SOURCES = (
     r"sources found|source found|conference abstract"
 )
 CROSSOVER = r"cross(ed)?[- ]?over|post-progression|subsequent (therapy|therapies|treatment)|dilut"
+#: Wording that says crossover or later therapy is not counted as a deviation.
+NOT_A_DEVIATION = r"not (a|counted as a) deviation|not deviations"
 
 
 @dataclass
@@ -117,6 +141,7 @@ class _Context:
         effects = _read_rows(data_dir, _paths(descriptor, "effects"))
         self.study_of_effect = {r.values["effect_id"]: r.values["study_id"] for r in effects}
         self.endpoint_of = {r.values["effect_id"]: r.values["endpoint"] for r in effects}
+        self.analysis_of = {r.values["effect_id"]: r.values.get("analysis", "") for r in effects}
         self.findings: list[dict] = []
 
     def rules_with(self, check: str, tool: str | None = None) -> list[str]:
@@ -124,11 +149,11 @@ class _Context:
         chosen = book[(book["check"] == check) & ((book["tool"] == tool) if tool else True)]
         return list(chosen.index)
 
-    def add(self, rule_id: str, row: _Row, key: str, column: str, finding: str) -> None:
+    def add(self, rule_id: str, row: _Row, key: str, column: str, finding: str, enforcement: str | None = None) -> None:
         self.findings.append(
             {
                 "rule_id": rule_id,
-                "enforcement": self.rulebook.loc[rule_id, "enforcement"],
+                "enforcement": enforcement or self.rulebook.loc[rule_id, "enforcement"],
                 "file": row.file,
                 "line": row.line,
                 "row_id": f"{key}={row.values.get(key, '')}",
@@ -146,11 +171,20 @@ class _Context:
         return sorted({self.study_of_effect[e] for e in ids if e in self.study_of_effect})
 
     def overall_of(self, study_id: str, effect_ids: list[str]) -> list[tuple[str, str]]:
-        """(tool, overall judgement) for a study's results: effect-specific rows first."""
+        """(tool, overall judgement) of the study's results that carry the estimate: its planned
+        analyses among ``effect_ids`` (exploratory or post hoc ones only when it has no planned
+        one, as :func:`helpers.sof.chosen_estimates` chooses), each judged by its own overall
+        row or else by the study's."""
         rows = [r for r in self.rob if r.values["study_id"] == study_id and r.values["domain"] == "overall"]
-        specific = [r for r in rows if r.values["effect_id"] in effect_ids]
-        chosen = specific or [r for r in rows if not r.values["effect_id"]]
-        return [(r.values["tool"], r.values["judgement"]) for r in chosen]
+        study_level = [r for r in rows if not r.values["effect_id"]]
+        mine = [e for e in effect_ids if self.study_of_effect.get(e) == study_id]
+        planned = [e for e in mine if self.analysis_of.get(e) not in UNPLANNED]
+        judged = []
+        for effect_id in planned or mine:
+            specific = [r for r in rows if r.values["effect_id"] == effect_id]
+            judged += specific or study_level
+        unique = {(r.values["tool"], r.values["judgement"], r.line): r for r in judged}
+        return [(tool, judgement) for tool, judgement, _ in unique]
 
 
 # --------------------------------------------------------------------------- checks
@@ -233,6 +267,8 @@ def _crossover_not_a_deviation(ctx: _Context, rule_ids: list[str]) -> None:
             and v["domain"] == "deviations from intended interventions"
             and v["judgement"] != "low"
             and re.search(CROSSOVER, v["reason"], re.I)
+            and not re.search(NOT_A_DEVIATION, v["reason"], re.I)
+            and ADHERENCE_RULE not in _cited(row)
         ):
             ctx.add(
                 rule_ids[0],
@@ -365,6 +401,143 @@ def _crossover_not_a_bias_downgrade(ctx: _Context, rule_ids: list[str]) -> None:
             ctx.add(rule_ids[0], row, "comparison_id", "risk_of_bias", "dilution by crossover is given as risk of bias")
 
 
+def _subgroup_keeps_trial_judgement(ctx: _Context, rule_ids: list[str]) -> None:
+    study_level = {
+        (r.values["study_id"], r.values["tool"], r.values["domain"]): r for r in ctx.rob if not r.values["effect_id"]
+    }
+    for row in ctx.rob:
+        cited = [r for r in rule_ids if r in _cited(row)]
+        if not cited or not row.values["effect_id"]:
+            continue
+        trial = study_level.get((row.values["study_id"], row.values["tool"], row.values["domain"]))
+        if trial is not None and trial.values["judgement"] != row.values["judgement"]:
+            ctx.add(
+                cited[0],
+                row,
+                "study_id",
+                "judgement",
+                f"the subgroup keeps the trial's judgement of this domain "
+                f"({trial.values['judgement']}, line {trial.line})",
+            )
+
+
+#: GRADE risk-of-bias rating that each ROBINS-I overall judgement carries (Schünemann et al. 2019).
+ROBINS_DOWNGRADE = {"low": "not_serious", "moderate": "serious", "serious": "very_serious", "critical": "very_serious"}
+
+
+def _robins_overall_sets_downgrade(ctx: _Context, rule_ids: list[str]) -> None:
+    robins = {r.values["study_id"] for r in ctx.rob if r.values["tool"] == "ROBINS-I"}
+    order = list(ROBINS_DOWNGRADE)
+    for row in ctx.certainty:
+        effect_ids = [e for e in row.values["effect_ids"].split(";") if e]
+        judged = [
+            j
+            for s in ctx.studies_of(row)
+            if s in robins
+            for t, j in ctx.overall_of(s, effect_ids)
+            if t == "ROBINS-I" and j in ROBINS_DOWNGRADE
+        ]
+        if not judged:
+            continue
+        worst = max(judged, key=order.index)
+        expected = ROBINS_DOWNGRADE[worst]
+        if row.values["risk_of_bias"] != expected:
+            ctx.add(
+                rule_ids[0],
+                row,
+                "comparison_id",
+                "risk_of_bias",
+                f"the studies' ROBINS-I overall judgement ({worst}) carries risk of bias {expected!r}",
+            )
+        if worst == "critical" and row.values["certainty"] != "very_low":
+            ctx.add(rule_ids[0], row, "comparison_id", "certainty", "evidence at critical risk of bias ends very low")
+
+
+#: The check of a rule that leads to one judgement and has no other machine test: every row that
+#: cites it must carry that judgement (tested in :func:`_cited_rules`, for every cited rule).
+FIXES_JUDGEMENT = "cited_rule_fixes_judgement"
+
+
+def _cited_rule_fixes_judgement(ctx: _Context, rule_ids: list[str]) -> None:
+    """Named in the rulebook so that its table says how such rules are checked; the test itself
+    runs in :func:`_cited_rules` for every row and every rule it cites."""
+
+
+def _cited(row: _Row) -> list[str]:
+    return [r.strip() for r in row.values.get("rules", "").split(";") if r.strip()]
+
+
+def _cited_rules(ctx: _Context) -> None:
+    """Every row cites at least one known rule of its own tool and domain, and its judgement is
+    the one each cited rule fixes; a study judged in two chapters' files is judged alike."""
+    book = ctx.rulebook
+    for table, key in ((ctx.rob, "study_id"), (ctx.certainty, "comparison_id")):
+        for row in table:
+            cited = _cited(row)
+            if not cited:
+                ctx.add("", row, key, "rules", "the row cites no rule of the rulebook", "error")
+            for rule_id in cited:
+                if rule_id not in book.index:
+                    ctx.add(rule_id, row, key, "rules", f"unknown rule {rule_id!r}", "error")
+                    continue
+                rule = book.loc[rule_id]
+                allowed = {j.strip() for j in rule["judgement"].split(";")}
+                if key == "study_id":
+                    tool, domain, column = row.values["tool"], row.values["domain"], "judgement"
+                    if rule["tool"] != tool or rule["domain"] not in ("any", domain):
+                        ctx.add(
+                            rule_id,
+                            row,
+                            key,
+                            "rules",
+                            f"rule {rule_id!r} is a rule of {rule['tool']}, "
+                            f"domain {rule['domain']!r}, not of {tool}, domain {domain!r}",
+                            "error",
+                        )
+                        continue
+                    fixed = allowed <= ROB_JUDGEMENTS
+                else:
+                    if rule["tool"] != "GRADE" or (rule["domain"] not in GRADE_COLUMNS and rule["domain"] != "any"):
+                        ctx.add(
+                            rule_id,
+                            row,
+                            key,
+                            "rules",
+                            f"rule {rule_id!r} ({rule['tool']}, domain "
+                            f"{rule['domain']!r}) is not a GRADE rule for a certainty row",
+                            "error",
+                        )
+                        continue
+                    column, vocabulary = GRADE_COLUMNS.get(rule["domain"], ("", set()))
+                    fixed = bool(column) and allowed <= vocabulary
+                if fixed and row.values[column] not in allowed:
+                    # A rule whose own check is the citation check reports with its enforcement;
+                    # any other rule's judgement is enforced here, whatever its own check tests.
+                    own = rule["check"] == FIXES_JUDGEMENT
+                    ctx.add(
+                        rule_id,
+                        row,
+                        key,
+                        column,
+                        f"contradicts the cited rule {rule_id!r}, which leads to {' or '.join(sorted(allowed))}",
+                        None if own else "error",
+                    )
+    judged: dict[tuple, _Row] = {}
+    for row in ctx.rob:
+        v = row.values
+        other = judged.setdefault((v["study_id"], v["effect_id"], v["tool"], v["domain"]), row)
+        if other.file != row.file and other.values["judgement"] != v["judgement"]:
+            ctx.add(
+                "",
+                row,
+                "study_id",
+                "judgement",
+                f"the same study, result and domain is judged "
+                f"{other.values['judgement']!r} in {other.file} (line {other.line})",
+                "error",
+            )
+
+
 #: The machine checks the rulebook's ``check`` column may name.
 CHECKS: dict[str, Callable[[_Context, list[str]], None]] = {
     "tool_matches_design": _tool_matches_design,
@@ -381,6 +554,9 @@ CHECKS: dict[str, Callable[[_Context, list[str]], None]] = {
     "single_study_inconsistency_not_judged": _single_study_inconsistency_not_judged,
     "rob_follows_study_appraisal": _rob_follows_study_appraisal,
     "crossover_not_a_bias_downgrade": _crossover_not_a_bias_downgrade,
+    "subgroup_keeps_trial_judgement": _subgroup_keeps_trial_judgement,
+    "robins_overall_sets_downgrade": _robins_overall_sets_downgrade,
+    FIXES_JUDGEMENT: _cited_rule_fixes_judgement,
 }
 
 
@@ -398,6 +574,7 @@ def rule_findings(data_dir: str | Path | None = None) -> pd.DataFrame:
     data_dir = Path(data_dir) if data_dir is not None else find_data_dir()
     rulebook = load_rulebook(data_dir)
     ctx = _Context(data_dir, rulebook)
+    _cited_rules(ctx)
     for check in sorted({c for c in rulebook["check"] if c}):
         CHECKS[check](ctx, list(rulebook.index[rulebook["check"] == check]))
     frame = pd.DataFrame(ctx.findings, columns=FINDING_COLUMNS)

@@ -31,6 +31,7 @@ from helpers import _check
 
 __all__ = [
     "ESMO_MCBS_SOURCES",
+    "ESMO_MCBS_NOT_FOUND",
     "median_gain",
     "landmark_survival_gain",
     "rmst_exponential",
@@ -38,6 +39,10 @@ __all__ = [
     "landmark_risks_exponential",
     "esmo_mcbs_thresholds",
     "esmo_mcbs_form2a",
+    "ESMO_MCBS_ADJUSTMENTS",
+    "esmo_mcbs_adjustments",
+    "esmo_mcbs_final",
+    "median_gain_from_hr",
 ]
 
 
@@ -207,7 +212,50 @@ ESMO_MCBS_SOURCES = {
     "cancercalc": (
         "CancerCalc ESMO-MCBS v1.1 calculator, form 2a (secondary source), https://www.cancercalc.com/esmo-mcbs.php"
     ),
+    "esmo_forms_page": (
+        "ESMO, ESMO-MCBS evaluation forms, "
+        "https://www.esmo.org/guidelines/esmo-mcbs/esmo-mcbs-for-solid-tumours/esmo-mcbs-evaluation-forms"
+    ),
+    "esmo_open_2021": (
+        "ESMO Open 2021;6(3):100166, Table 1, column 'Original ESMO-MCBS v1.1' (secondary source), "
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC8182388/table/tbl1"
+    ),
+    "esmo_scorecards": (
+        "ESMO, ESMO-MCBS Scorecards, "
+        "https://www.esmo.org/guidelines/esmo-mcbs/esmo-mcbs-for-solid-tumours/esmo-mcbs-scorecards"
+    ),
+    "scorecard_6": (
+        "ESMO-MCBS scorecard 6 v1 (PALOMA-3), "
+        "https://www.esmo.org/guidelines/esmo-mcbs/esmo-mcbs-scorecards/scorecard-6-1"
+    ),
+    "scorecard_158": (
+        "ESMO-MCBS scorecard 158 v1 (MONALEESA-7), "
+        "https://www.esmo.org/guidelines/esmo-mcbs/esmo-mcbs-for-solid-tumours/esmo-mcbs-scorecards/scorecard-158-1"
+    ),
+    "scorecard_159": (
+        "ESMO-MCBS scorecard 159 v1 (MONARCH 3), "
+        "https://esmo.org/guidelines/esmo-mcbs/esmo-mcbs-for-solid-tumours/esmo-mcbs-scorecards/scorecard-159-1"
+    ),
+    "scorecard_164": (
+        "ESMO-MCBS scorecard 164 v1 (DESTINY-Breast01, form 3), "
+        "https://esmo.org/guidelines/esmo-mcbs/esmo-mcbs-for-solid-tumours/esmo-mcbs-scorecards/scorecard-164-1"
+    ),
+    "scorecard_342": (
+        "ESMO-MCBS scorecard 342 v1 (DESTINY-Breast03), "
+        "https://www.esmo.org/guidelines/esmo-mcbs/esmo-mcbs-for-solid-tumours/esmo-mcbs-scorecards/scorecard-342-1"
+    ),
 }
+
+#: What the sources searched did not give (stored copies of ESMO's pages, the Annals of Oncology
+#: and ESMO Open papers, calculators); asking for any of it raises ``NotImplementedError``. The
+#: searches are recorded in ``research/candidates/session26/esmo_mcbs/NOTES.md``.
+ESMO_MCBS_NOT_FOUND = (
+    "form 2a, control median OS > 24 months: every grade",
+    "form 2a, control median OS > 12 and ≤ 24 months: grades 3 to 1 and the landmark-survival alternative",
+    "form 2b, both strata: grades 2 and 1",
+    "ESMO's formula for a gain estimated from the hazard ratio when a median is not reached",
+    "how several adjustments combine on one trial",
+)
 
 
 #: Values this close to a threshold are treated as equal to it (floating-point error only).
@@ -378,7 +426,8 @@ def esmo_mcbs_form2a(
     as equal to it, so that a gain computed from two reported medians is not lost to
     floating-point error.
 
-    Not implemented (``NotImplementedError``) because no source searched gave the thresholds:
+    Not implemented (``NotImplementedError``; listed in :data:`ESMO_MCBS_NOT_FOUND`) because no
+    source searched gave the thresholds:
     every grade for OS with control median > 24 months; grades below 4 for OS with control median
     > 12 and ≤ 24 months (and that sheet's landmark-survival alternative); grades below 3 for
     PFS/TTP (form 2b).
@@ -503,3 +552,221 @@ def esmo_mcbs_form2a(
         },
         name="esmo_mcbs",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# ESMO-MCBS v1.1, forms 2a and 2b: adjustments and final grade
+# --------------------------------------------------------------------------------------------
+
+#: Highest and lowest non-curative grade. ESMO's evaluation-forms page: "For non-curative
+#: indications 5 is the highest possible grade"; ESMO's scorecards list non-curative scores
+#: 5, 4, 3, 2 and 1 (https://www.esmo.org/guidelines/esmo-mcbs/esmo-mcbs-for-solid-tumours/esmo-mcbs-scorecards).
+_HIGHEST_GRADE, _LOWEST_GRADE = 5, 1
+
+
+@dataclass(frozen=True)
+class _Adjustment:
+    """One adjustment of forms 2a/2b: the forms it belongs to, its size, and its sources."""
+
+    name: str
+    forms: tuple[str, ...]
+    step: int
+    criterion: str
+    quote: str
+    sources: tuple[str, ...]
+
+
+#: The adjustments whose direction, form and size were read in a source (a verbatim quote each).
+#: The size is read from ESMO's scorecards, which print every adjustment as "1+" or "1-".
+ESMO_MCBS_ADJUSTMENTS = {
+    a.name: a
+    for a in (
+        _Adjustment(
+            "none",
+            ("2a", "2b"),
+            0,
+            "no adjustment: the final grade is the preliminary grade",
+            "Preliminary non-curative score - 3 - Non-curative score - 3 (scorecard 7, PALOMA-2)",
+            ("esmo_scorecards",),
+        ),
+        _Adjustment(
+            "qol_upgrade",
+            ("2a", "2b"),
+            +1,
+            "statistically significant improvement in quality of life (e.g. delayed deterioration of global QoL)",
+            "Upgrades due to statistically significant positive differences in QoL (Form 2a and b); "
+            "scorecards 6 and 158: 'QoL adjustment - 1+'",
+            ("esmo_open_2021", "scorecard_6", "scorecard_158"),
+        ),
+        _Adjustment(
+            "less_toxicity_upgrade",
+            ("2a", "2b"),
+            +1,
+            "statistically significantly less grade 3-4 toxicity impacting on daily well-being",
+            "Upgrades due to statistically significantly less grade 3-4 toxicities impacting on daily "
+            "well-being (Form 2a and b)",
+            ("esmo_open_2021",),
+        ),
+        _Adjustment(
+            "toxicity_downgrade",
+            ("2b",),
+            -1,
+            "one or more statistically significantly increased incremental toxicities (form 2b only)",
+            "Downgrades due to one or more statistically significantly increased incremental toxicities "
+            "(Form 2b); scorecard 164: 'Toxicity adjustment 1-'",
+            ("esmo_open_2021", "scorecard_164"),
+        ),
+        _Adjustment(
+            "pfs_only_downgrade",
+            ("2b",),
+            -1,
+            "only PFS improved: mature data show no OS advantage and no improved QoL (form 2b only)",
+            "Only improved PFS mature data shows no OS advantage and no improved QoL - 1-; Downgrades due "
+            "to no difference in QoL AND only PFS showing an improvement (Form 2b)",
+            ("scorecard_159", "esmo_open_2021"),
+        ),
+        _Adjustment(
+            "long_term_plateau_upgrade",
+            ("2b",),
+            +1,
+            "long-term plateau in the PFS curve, ≥10% improvement at 2 years (form 2b only)",
+            "Early stopping or crossover - 1+ - Long-term plateau in the PFS curve - ≥10% improvement at 2 years",
+            ("scorecard_342",),
+        ),
+    )
+}
+
+
+def esmo_mcbs_adjustments() -> pd.DataFrame:
+    """The implemented adjustments of forms 2a and 2b, each with its verbatim source.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``adjustment``, ``forms``, ``step`` (+1 upgrade, −1 downgrade), ``criterion``,
+        ``quote`` and ``source``.
+    """
+    return pd.DataFrame(
+        [
+            {
+                "adjustment": a.name,
+                "forms": " and ".join(a.forms),
+                "step": a.step,
+                "criterion": a.criterion,
+                "quote": a.quote,
+                "source": _cite(a.sources),
+            }
+            for a in ESMO_MCBS_ADJUSTMENTS.values()
+        ]
+    )
+
+
+def esmo_mcbs_final(preliminary_grade: int, form: str, adjustment: str = "none") -> pd.Series:
+    r"""Final ESMO-MCBS v1.1 grade of a non-curative setting: the preliminary grade and one adjustment.
+
+    .. math:: \text{final} = \min\bigl(5, \max(1, \text{preliminary} + s)\bigr),
+
+    with step :math:`s = +1` (upgrade), :math:`-1` (downgrade) or 0. The adjustments, their forms
+    and their size are read from these sources (:data:`ESMO_MCBS_ADJUSTMENTS` keeps the quotes):
+
+    - direction and forms, for the original v1.1 rules, from ESMO Open 2021;6(3):100166, Table 1
+      (https://pmc.ncbi.nlm.nih.gov/articles/PMC8182388/table/tbl1, a secondary source):
+      "Upgrades due to statistically significant positive differences in QoL (Form 2a and b)",
+      "Upgrades due to statistically significantly less grade 3-4 toxicities impacting on daily
+      well-being (Form 2a and b)", "Downgrades due to one or more statistically significantly
+      increased incremental toxicities (Form 2b)", "Downgrades due to no difference in QoL AND only
+      PFS showing an improvement (Form 2b)";
+    - size and wording from ESMO's own scorecards: scorecards 6 (PALOMA-3, 3 → 4) and 158
+      (MONALEESA-7, 4 → 5) "QoL adjustment - 1+"; 159 (MONARCH 3, 3 → 2) "Only improved PFS mature
+      data shows no OS advantage and no improved QoL - 1-"; 342 (DESTINY-Breast03, 3 → 4) "Early
+      stopping or crossover - 1+ - Long-term plateau in the PFS curve - ≥10% improvement at 2 years";
+      164 (DESTINY-Breast01, a form 3 scorecard) "Toxicity adjustment 1-";
+    - the ceiling from ESMO's evaluation-forms page: "For non-curative indications 5 is the
+      highest possible grade"; the floor is the lowest grade the scorecards list (1).
+
+    Whether an adjustment applies (is the QoL gain statistically significant and meeting ESMO's QoL
+    checklist? is the OS analysis mature?) is a judgement on the trial's reports; it is an input
+    here, as it is a line of text on ESMO's scorecards.
+
+    Not implemented: two or more adjustments on one trial (how they combine was not found in the
+    sources searched, :data:`ESMO_MCBS_NOT_FOUND`).
+
+    Parameters
+    ----------
+    preliminary_grade
+        The preliminary grade: 1-4 for form 2a, 1-3 for form 2b (see :func:`esmo_mcbs_form2a`).
+    form
+        ``"2a"`` or ``"2b"``.
+    adjustment
+        One key of :data:`ESMO_MCBS_ADJUSTMENTS` (``"none"`` by default).
+
+    Returns
+    -------
+    pandas.Series
+        ``form``, ``preliminary_grade``, ``adjustment``, ``step``, ``final_grade``, ``rule`` (a
+        sentence) and ``source``.
+    """
+    form = _check.choice(form, "form", ["2a", "2b"])
+    preliminary = _check.integer(preliminary_grade, "preliminary_grade", low=1)
+    if preliminary > _MAXIMAL_GRADE[form]:
+        raise ValueError(
+            f"preliminary_grade {preliminary} is above the maximal preliminary grade "
+            f"{_MAXIMAL_GRADE[form]} of form {form}"
+        )
+    if not isinstance(adjustment, str):
+        raise NotImplementedError(
+            f"adjustment must be one key of ESMO_MCBS_ADJUSTMENTS, got {adjustment!r}: how several "
+            "adjustments combine on one trial was not found in the sources searched"
+        )
+    rule = ESMO_MCBS_ADJUSTMENTS.get(adjustment)
+    if rule is None:
+        raise ValueError(f"adjustment must be one of {sorted(ESMO_MCBS_ADJUSTMENTS)}, got {adjustment!r}")
+    if form not in rule.forms:
+        raise ValueError(
+            f"adjustment {adjustment!r} belongs to form {' and '.join(rule.forms)} only, not to form {form}"
+        )
+    final = min(_HIGHEST_GRADE, max(_LOWEST_GRADE, preliminary + rule.step))
+    if rule.step == 0:
+        sentence = f"Form {form}: no adjustment, so the final grade is the preliminary grade {preliminary}."
+    else:
+        change = "upgrade" if rule.step > 0 else "downgrade"
+        capped = " (the grade stays within 1 to 5)" if final != preliminary + rule.step else ""
+        sentence = f"Form {form}: {rule.criterion} gives a one-level {change}, {preliminary} to {final}{capped}."
+    return pd.Series(
+        {
+            "form": form,
+            "preliminary_grade": preliminary,
+            "adjustment": adjustment,
+            "step": rule.step,
+            "final_grade": final,
+            "rule": sentence,
+            "source": _cite(rule.sources),
+        },
+        name="esmo_mcbs_final",
+    )
+
+
+def median_gain_from_hr(median_control: float, hr: float) -> float:
+    r"""Gain in median estimated from the hazard ratio when the experimental median is not reached.
+
+    Under exponential survival in both arms (constant hazards, so proportional hazards with
+    :math:`\mathrm{HR} = \lambda_E/\lambda_C = m_C/m_E`), the experimental median is
+    :math:`m_E = m_C/\mathrm{HR}` and the gain is
+
+    .. math:: \Delta = m_C\left(\frac{1}{\mathrm{HR}} - 1\right).
+
+    This is the book's model, not a rule read from ESMO: ESMO's scorecard 158 (MONALEESA-7) prints
+    "16 months (Calculated estimate of gain based on PE HR 0.71)" for a control median of 40.9
+    months without its formula (:data:`ESMO_MCBS_NOT_FOUND`); this function gives 16.7 months
+    there. The point estimate (PE) of the HR is used, as on that scorecard.
+
+    Parameters
+    ----------
+    median_control
+        Median of the control arm (> 0).
+    hr
+        Point estimate of the hazard ratio, experimental versus control (> 0).
+    """
+    median_control = _check.positive(median_control, "median_control")
+    hr = _check.positive(hr, "hr")
+    return median_control * (1 / hr - 1)

@@ -43,11 +43,14 @@ FOOTER = (
 )
 # Printable width of an A4 page with the 12 mm side margins of _static/bclm-print.css, in CSS px.
 PRINT_WIDTH_PX = round((210 - 2 * 12) / 25.4 * 96)
-FIT_CLASSES = ["bclm-print-fit-1", "bclm-print-fit-2", "bclm-print-fit-3"]
+FIT_CLASSES = ["bclm-print-fit-1", "bclm-print-fit-2", "bclm-print-fit-3", "bclm-print-fit-4"]
 # Unfold outputs the HTML folds away and wait for MathJax to finish typesetting; then, laid out
 # for print at the page's width, give each table whose narrowest layout (every word whole) is
-# wider than the page the first class of bclm-print.css that makes it fit; the last class lets
-# cell text break anywhere except short single tokens (numbers, codes). Returns the classes set.
+# wider than the page the first class of bclm-print.css that makes it fit; the third class lets
+# cell text break anywhere except short single tokens (numbers, codes), the last one any text,
+# headers too. Returns the classes set ("fitted") and the outermost elements that still lie
+# outside the page's width ("outside": tag, id or class, width, first words), which
+# print_pages refuses to print.
 PREPARE_SCRIPT = r"""async (fitClasses) => {
   document.querySelectorAll('details.below-input').forEach(d => { d.open = true; });
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
@@ -78,7 +81,18 @@ PREPARE_SCRIPT = r"""async (fitClasses) => {
     }
     fitted.push(Array.from(table.classList).filter(c => fitClasses.includes(c))[0]);
   }
-  return fitted;
+  // Text kept for screen readers only (MathJax's assistive MathML) is clipped away: not printed.
+  const clipped = e => { for (let x = e; x && x !== document.body; x = x.parentElement) {
+    const s = getComputedStyle(x); if (s.clip !== 'auto' || s.clipPath !== 'none') return true; } return false; };
+  const outside = e => { const r = e.getBoundingClientRect();
+    return r.width > 0 && (r.left < -0.5 || r.right > page + 0.5) && getComputedStyle(e).visibility !== 'hidden'; };
+  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+    (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+  const out = Array.from(document.body.querySelectorAll('*'))
+    .filter(e => outside(e) && !outside(e.parentElement) && !clipped(e))
+    .slice(0, 5).map(e => `${name(e)} (${Math.round(e.getBoundingClientRect().width)} px: ` +
+      `${e.textContent.trim().replace(/\s+/g, ' ').slice(0, 60)})`);
+  return {fitted: fitted, outside: out};
 }"""
 
 
@@ -93,10 +107,21 @@ def toc_pages(toc: Path = ROOT / "_toc.yml") -> list[str]:
     Returns
     -------
     list of str
-        The root page followed by every chapter's ``file`` entry.
+        The root page followed by every chapter's ``file`` entry, each followed by its sections
+        (sub-pages such as a chapter's appendix).
     """
     data = yaml.safe_load(toc.read_text(encoding="utf-8"))
-    return [data["root"]] + [c["file"] for part in data["parts"] for c in part["chapters"]]
+    pages = [data["root"]]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries:
+            if "file" in entry:
+                pages.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in data["parts"]:
+        walk(part["chapters"])
+    return pages
 
 
 def pdf_name(page: str) -> str:
@@ -173,7 +198,12 @@ def print_pages(html: Path, out: Path, pages: list[str], chromium: str | None = 
                 page.goto((html / f"{page_path}.html").as_uri())
                 page.wait_for_load_state("load")
                 page.emulate_media(media="print")
-                page.evaluate(PREPARE_SCRIPT, FIT_CLASSES)
+                laid_out = page.evaluate(PREPARE_SCRIPT, FIT_CLASSES)
+                if laid_out["outside"]:
+                    raise RuntimeError(
+                        f"{page_path}: wider than the printed page ({PRINT_WIDTH_PX} px), so cut off: "
+                        + "; ".join(laid_out["outside"])
+                    )
                 target = out / pdf_name(page_path)
                 page.pdf(
                     path=str(target),

@@ -38,7 +38,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter
 from scipy import stats
 
 from helpers import _check, survival
@@ -296,6 +295,8 @@ def piecewise_hazard_ratios(
                 "is 0 or infinite; choose wider intervals"
             )
         design = pd.DataFrame({"entry": start, "exit": exit_time, "event": event_here.astype(int), "arm": arm_here})
+        from lifelines import CoxPHFitter  # imported here: most chapters never fit a model
+
         cph = CoxPHFitter(alpha=alpha)
         cph.fit(
             design,

@@ -11,6 +11,9 @@ added to the data, awaiting verification against a source the book can cite, or 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pandas as pd
 
 from helpers import _check
@@ -22,6 +25,7 @@ __all__ = [
     "flow_counts",
     "last_searched",
     "reasons_not_added",
+    "chapter_title",
     "chapter_summary",
     "log_table",
 ]
@@ -102,14 +106,22 @@ def reasons_not_added(log: pd.DataFrame, chapter: str | None = None) -> pd.DataF
     return counts.rename_axis("reason").reset_index(name="searches")
 
 
-#: Reader names of the chapters, in the book's order.
-CHAPTER_TITLES = {
-    "liver": "Treating a patient with liver metastases",
-    "her2_tkis": "HER2 tyrosine-kinase inhibitors",
-    "local_therapies": "Local therapies for liver metastases",
-    "hr_positive_targeted": "Hormone-receptor-positive targeted agents",
-    "emerging_therapies": "Emerging therapies",
-}
+#: The folder of the chapters' notebooks, whose first heading is each chapter's title.
+CHAPTER_FOLDER = Path(__file__).resolve().parents[2] / "chapters"
+
+
+def chapter_title(chapter: str, folder: Path = CHAPTER_FOLDER) -> str:
+    """The title of a chapter: the level-1 heading of ``<folder>/<chapter>.ipynb``, its one home
+    (the landing page, the table of contents and the data page all show that heading)."""
+    path = Path(folder) / f"{chapter}.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    for cell in cells:
+        if cell["cell_type"] == "markdown":
+            source = "".join(cell["source"])
+            for line in source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    raise ValueError(f"{path}: no level-1 heading ('# Title') in any markdown cell")
 
 
 def chapter_summary(log: pd.DataFrame) -> pd.DataFrame:
@@ -124,7 +136,7 @@ def chapter_summary(log: pd.DataFrame) -> pd.DataFrame:
         outcome = of_chapter["outcome"].astype(str)
         rows.append(
             {
-                "Chapter": CHAPTER_TITLES[chapter],
+                "Chapter": chapter_title(chapter),
                 "Searches": len(of_chapter),
                 "Added to the data": int((outcome == "added").sum()),
                 "Awaiting verification": int((outcome == "awaiting_verification").sum()),

@@ -200,7 +200,9 @@ def summary_of_findings(evidence: Evidence, chapter: str, method: str = "REML") 
     Columns: ``comparison_id``, ``comparison``, ``intervention``, ``control``, ``endpoint``,
     ``population``, ``certainty``, ``reasons``, ``n_studies``, ``participants`` (``nan`` when a
     contributing estimate does not give its numbers), ``effect_ids`` (the estimates used, one
-    per study), ``hr``, ``hr_lower``, ``hr_upper`` (pooled by ``method`` when several randomised
+    per study), ``estimate_populations`` (the populations those estimates were measured in: a
+    question about patients with liver metastases answered with all-patient estimates is
+    indirect, and says so), ``hr``, ``hr_lower``, ``hr_upper`` (pooled by ``method`` when several randomised
     trials contribute; ``nan`` when not estimable), ``pooled``, ``median_control`` and
     ``median_unit`` (the assumed control median: the trial's, or the median of the medians the
     trials report, when they share a unit),
@@ -239,6 +241,7 @@ def summary_of_findings(evidence: Evidence, chapter: str, method: str = "REML") 
             "n_studies": len(chosen),
             "participants": _participants(chosen),
             "effect_ids": list(chosen.index),
+            "estimate_populations": sorted(set(chosen["population"])),
             "hr": hr,
             "hr_lower": lower,
             "hr_upper": upper,

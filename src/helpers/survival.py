@@ -22,16 +22,17 @@ residuals. Biometrika 1994;81:515-26.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter, KaplanMeierFitter
-from lifelines.statistics import logrank_test, proportional_hazard_test
-from lifelines.utils import median_survival_times
 from scipy import stats
 
 from helpers import _check
 from helpers.km import numbers_at_risk, product_limit
+
+if TYPE_CHECKING:  # lifelines is imported where it is used: most chapters never fit a model
+    from lifelines import CoxPHFitter
 
 __all__ = [
     "TIME_UNITS_IN_DAYS",
@@ -103,6 +104,8 @@ def fit_kaplan_meier(
     """
     _check_survival_data(df, duration_col, event_col, group_col)
     alpha = _alpha(alpha)
+    from lifelines import KaplanMeierFitter
+
     fitted = {}
     for group in _groups(df, group_col, order):
         rows = df[df[group_col] == group]
@@ -131,6 +134,8 @@ def median_summary(
     pandas.DataFrame
         Index: group. Columns: ``n``, ``events``, ``median``, ``median_lower``, ``median_upper``.
     """
+    from lifelines.utils import median_survival_times
+
     rows = []
     for group, kmf in fit_kaplan_meier(df, duration_col, event_col, group_col, order, alpha).items():
         limits = median_survival_times(kmf.confidence_interval_)
@@ -164,6 +169,8 @@ def logrank(df: pd.DataFrame, duration_col: str, event_col: str, group_col: str)
         raise ValueError(f"log-rank here compares two groups; {group_col!r} has {groups}")
     a = df[df[group_col] == groups[0]]
     b = df[df[group_col] == groups[1]]
+    from lifelines.statistics import logrank_test
+
     result = logrank_test(a[duration_col], b[duration_col], a[event_col], b[event_col])
     return pd.Series({"statistic": float(result.test_statistic), "df": 1, "p": float(result.p_value)})
 
@@ -202,6 +209,8 @@ def cox_hazard_ratio(
     """
     alpha = _alpha(alpha)
     design, covariate = _cox_design(df, duration_col, event_col, group_col, experimental)
+    from lifelines import CoxPHFitter
+
     cph = CoxPHFitter(alpha=alpha)
     # Tight convergence so the estimate matches R coxph(eps = 1e-12) to 1e-9.
     cph.fit(design, duration_col=duration_col, event_col=event_col, fit_options={"precision": 1e-12, "max_steps": 100})
@@ -335,6 +344,9 @@ def proportional_hazards_check(
     """
     _check.choice(time_transform, "time_transform", ["km", "rank", "log", "identity"])
     design, covariate = _cox_design(df, duration_col, event_col, group_col, experimental)
+    from lifelines import CoxPHFitter
+    from lifelines.statistics import proportional_hazard_test
+
     cph = CoxPHFitter().fit(design, duration_col=duration_col, event_col=event_col)
     result = proportional_hazard_test(cph, design, time_transform=time_transform)
     return pd.Series(

@@ -242,13 +242,66 @@ def studies_table(evidence: Evidence, chapter: str | None = None) -> pd.DataFram
 _GRADE_DOMAINS = ["risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"]
 
 
+#: Readings of a source (``data/extraction.csv`` ``read_as``) complete enough for a final
+#: appraisal; a judgement resting only on other readings (abstract, conference abstract, registry
+#: record, copies, summaries by others) is provisional.
+FULL_READINGS = ("full_text", "label", "report")
+#: Readings from most to least complete: a study-level judgement rests on the study's best one.
+_READING_ORDER = [
+    "full_text",
+    "label",
+    "report",
+    "abstract",
+    "conference_abstract",
+    "registry",
+    "label_copy",
+    "registry_copy",
+    "secondary_summary",
+]
+
+
+def _readings(evidence: Evidence, source_ids) -> list[str]:
+    """The distinct ``read_as`` of ``source_ids`` (blanks and unknown sources skipped), most
+    complete first."""
+    known = evidence.extraction["read_as"]
+    found = {known[s] for s in source_ids if isinstance(s, str) and s in known.index}
+    return sorted(found, key=_READING_ORDER.index)
+
+
+def _judged_from(readings: list[str]) -> str:
+    """``"full text"``; ``"abstract (provisional)"`` when no reading is complete."""
+    if not readings:
+        return "–"
+    shown = [r for r in readings if r in FULL_READINGS] or readings
+    text = ", ".join(READ_FROM_LABELS[r] for r in shown)
+    return text if shown[0] in FULL_READINGS else f"{text} (provisional)"
+
+
+def estimates_judged_from(evidence: Evidence, effect_ids) -> str:
+    """What a judgement resting on the estimates ``effect_ids`` was made from: the readings of
+    their sources (``data/extraction.csv``) that are not complete, marked "(provisional)", when
+    any source was read only as an abstract, conference abstract, registry record or summary by
+    others; otherwise the complete readings ("full text", "label")."""
+    source_of = evidence.effects["source_id"]
+    readings = _readings(evidence, [source_of.get(e) for e in effect_ids if e])
+    partial = [r for r in readings if r not in FULL_READINGS]
+    return _judged_from(partial or readings)
+
+
 def certainty_view(evidence: Evidence, chapter: str, comparison_label=None) -> pd.DataFrame:
     """A chapter's GRADE-style certainty rows (:func:`helpers.synthesis.certainty_table`, highest
     certainty first) as the book shows them: comparison, starting level, the domains rated down
     with their level ("risk of bias: serious; indirectness: serious", or "none"), upgrade,
-    certainty and reasons. ``comparison_label`` rewrites the comparison (e.g. abbreviations)."""
+    certainty, reasons, and what the estimates were read from (``judged from``: every reading
+    that is not complete, marked "(provisional)", when any estimate's source was read only as an
+    abstract, conference abstract, registry record or summary by others; see
+    :data:`FULL_READINGS`). ``comparison_label`` rewrites the comparison (e.g. abbreviations)."""
     rows = certainty_table(evidence, chapter)
     label = comparison_label or (lambda text: text)
+    judged_from = [
+        estimates_judged_from(evidence, str(effect_ids).split(";"))
+        for effect_ids in evidence.certainty.loc[rows.index, "effect_ids"]
+    ]
     return pd.DataFrame(
         {
             "comparison": rows["comparison"].map(label),
@@ -265,18 +318,32 @@ def certainty_view(evidence: Evidence, chapter: str, comparison_label=None) -> p
             "upgrade": rows["upgrade"].str.replace("_", " "),
             "certainty": rows["certainty"].str.replace("_", " "),
             "reasons": rows["reasons"],
+            "judged from": judged_from,
         }
     ).reset_index(drop=True)
 
 
 def risk_of_bias_view(evidence: Evidence, study_ids, study_label=None, result_label=None) -> pd.DataFrame:
     """The risk-of-bias judgements of ``study_ids`` with their reasons: study, result ("main
-    results" for study-level judgements), tool, domain, judgement, reason, in the data's order.
-    ``study_label(study_id)`` and ``result_label(effect_id)`` name studies and results (default:
-    the study's name and the effect id)."""
+    results" for study-level judgements), tool, domain, judgement, reason, and what the judgement
+    was made from (``judged from``): for one result, its source's reading; for the main results,
+    the most complete reading among the study's sources and its results' sources. A judgement
+    made without a complete reading (:data:`FULL_READINGS`) is marked "(provisional)". In the
+    data's order. ``study_label(study_id)`` and ``result_label(effect_id)`` name studies and
+    results (default: the study's name and the effect id)."""
     rob = evidence.risk_of_bias[evidence.risk_of_bias["study_id"].isin(list(study_ids))]
     study_label = study_label or (lambda s: evidence.studies.loc[s, "name"])
     result_label = result_label or (lambda e: e)
+    effects = evidence.effects
+
+    def judged_from(study_id, effect_id) -> str:
+        if not pd.isna(effect_id):
+            return _judged_from(_readings(evidence, [effects.loc[effect_id, "source_id"]]))
+        study = evidence.studies.loc[study_id]
+        sources = [study["source_id"], study["design_source_id"]]
+        sources += list(effects.loc[effects["study_id"] == study_id, "source_id"])
+        return _judged_from(_readings(evidence, sources)[:1])
+
     return pd.DataFrame(
         {
             "study": [study_label(s) for s in rob["study_id"]],
@@ -285,6 +352,7 @@ def risk_of_bias_view(evidence: Evidence, study_ids, study_label=None, result_la
             "domain": rob["domain"].to_numpy(),
             "judgement": rob["judgement"].str.replace("_", " ").to_numpy(),
             "reason": rob["reason"].to_numpy(),
+            "judged from": [judged_from(s, e) for s, e in zip(rob["study_id"], rob["effect_id"])],
         }
     )
 
@@ -751,16 +819,24 @@ def _cell(value, decimals: int = 4) -> Markup:
     return escape(value)
 
 
-def to_html(table: pd.DataFrame, caption: str | None = None) -> HTML:
+def to_html(
+    table: pd.DataFrame, caption: str | None = None, interactive: bool | None = None, fit_width: bool = False
+) -> HTML:
     """Deterministic HTML for a table for people.
 
     Every cell is escaped (:func:`escape`) unless a helper built it as :class:`Markup` (links,
     stacked values); machine ids (snake_case) show as words with the id as a tooltip; numbers are
     rounded to at most four decimals, one precision per column; headers are humanised
     (:func:`column_label`). A table longer than :data:`INTERACTIVE_ROWS` rows gets the class
-    ``bclm-interactive`` (sortable, filterable and paged by ``_static/bclm-tables.js``; all rows
-    stay in the HTML, for readers without JavaScript and for print). ``caption`` is dropped by
-    the book when the cell's figure metadata already gives one (``_ext/tablenumbers.py``).
+    ``bclm-interactive`` (sortable, filterable and paged by ``_static/bclm-tables.js``, in a box
+    with a fixed header row; all rows stay in the HTML, for readers without JavaScript and for
+    print); ``interactive=True`` asks for that form whatever the number of rows (a table of few
+    but tall rows, such as verbatim quotes with their explanations, or one too wide for the
+    page), ``interactive=False`` never. An interactive table takes the width its columns need and
+    scrolls sideways in its box; ``fit_width=True`` keeps it within the text column instead,
+    wrapping its text (for a few columns of prose, such as quotes and explanations).
+    ``caption`` is dropped by the book when the cell's figure metadata already gives one
+    (``_ext/tablenumbers.py``).
     """
     table = table.rename_axis(columns=None)
     rows = []
@@ -777,7 +853,10 @@ def to_html(table: pd.DataFrame, caption: str | None = None) -> HTML:
     for _, row in table.iterrows():
         rows.append("<tr>" + "".join(f"<td>{_cell(v, decimals[c])}</td>" for c, v in zip(table.columns, row)) + "</tr>")
     head = "".join(f"<th>{escape(column_label(c))}</th>" for c in table.columns)
-    classes = "dataframe bclm-table" + (" bclm-interactive" if len(table) > INTERACTIVE_ROWS else "")
+    if interactive is None:
+        interactive = len(table) > INTERACTIVE_ROWS
+    classes = "dataframe bclm-table" + (" bclm-interactive" if interactive else "")
+    classes += " bclm-fit-width" if fit_width else ""
     caption_html = f"<caption>{escape(caption)}</caption>" if caption else ""
     body = (
         f'<table class="{classes}">{caption_html}<thead><tr style="text-align: left;">{head}</tr></thead>'

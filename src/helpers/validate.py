@@ -12,6 +12,7 @@ from pathlib import Path
 
 from helpers.appraisal_rules import rule_errors
 from helpers.data import find_data_dir, load_descriptor, package_markdown, validate_data
+from helpers.esmo_scorecards import scorecard_errors
 
 
 def _question_errors(data_dir: Path) -> list:
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         write_readme = False
     else:
         errors += rule_errors(data_dir)  # + the appraisal rulebook (helpers.appraisal_rules)
+        errors += scorecard_errors(data_dir)  # + ESMO's scorecards against our grades (helpers.esmo_scorecards)
         if not errors:  # the question bank refers to the other tables: checked once they are valid
             errors += _question_errors(data_dir)
     if write_readme:

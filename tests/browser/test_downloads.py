@@ -1,5 +1,7 @@
 """Downloads of the built book: the data package's tables as CSV and the whole package as a zip
-(_ext/datadownloads.py writes them into ``_build/html/_downloads/data/`` when the build finishes).
+(_ext/datadownloads.py writes them into ``_build/html/_downloads/data/`` when the build finishes),
+and every chapter as a zip that runs anywhere (_ext/chapterbundles.py, ``_downloads/chapters/``),
+offered in the chapter's download menu and listed on the teaching page.
 
 Runs after the build with the other browser-marked tests (``make browser-test``);
 ``BCLM_BOOK_HTML`` points it at another built book than ``_build/html``.
@@ -15,11 +17,13 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, ROOT
+from helpers import bundle
 
 pytestmark = pytest.mark.browser
 
 HTML = Path(os.environ.get("BCLM_BOOK_HTML") or ROOT / "_build" / "html")
 DOWNLOADS = HTML / "_downloads" / "data"
+CHAPTER_ZIPS = HTML / "_downloads" / "chapters"
 
 
 def package_paths() -> list[str]:
@@ -48,3 +52,24 @@ def test_data_package_zip_unpacks_to_the_package(built):
     archive = zipfile.ZipFile(built / "bclm-data-package.zip")
     assert {f"bclm-data-package/{p}" for p in package_paths()} <= set(archive.namelist())
     assert archive.read("bclm-data-package/datapackage.json") == (DATA / "datapackage.json").read_bytes()
+
+
+def test_every_chapter_that_can_run_alone_offers_its_zip_in_the_download_menu(built):
+    chapters = bundle.bundleable_chapters(ROOT)
+    assert {"her2_tkis", "liver", "case_vignettes"} <= set(chapters)
+    for name in chapters:
+        stem = bundle.bundle_name(name)
+        page = (HTML / "chapters" / f"{name}.html").read_text(encoding="utf-8")
+        assert f'<a href="../_downloads/chapters/{stem}.zip"' in page, f"{name}.html: no link to {stem}.zip"
+        members = zipfile.ZipFile(CHAPTER_ZIPS / f"{stem}.zip").namelist()
+        assert {f"{stem}/{name}.ipynb", f"{stem}/requirements.txt", f"{stem}/data/datapackage.json"} <= set(members)
+
+
+def test_teaching_page_lists_the_book_zip_and_every_chapter_zip(built):
+    page = (HTML / "chapters" / "teaching.html").read_text(encoding="utf-8")
+    stems = [bundle.BOOK_BUNDLE, *map(bundle.bundle_name, bundle.bundleable_chapters(ROOT))]
+    for stem in stems:
+        assert f'href="../_downloads/chapters/{stem}.zip"' in page, stem
+        assert (CHAPTER_ZIPS / f"{stem}.zip").is_file(), stem
+    book = zipfile.ZipFile(CHAPTER_ZIPS / f"{bundle.BOOK_BUNDLE}.zip").namelist()
+    assert {f"{bundle.BOOK_BUNDLE}/{n}.ipynb" for n in bundle.bundleable_chapters(ROOT)} <= set(book)

@@ -17,6 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 
 from conftest import ROOT, require
@@ -85,6 +86,8 @@ def test_her2_pdf_prints_every_column_of_the_evidence_table(printed):
         re.escape(h.split()[0]) + "".join(rf"(?:\s+{re.escape(w)})?" for w in h.split()[1:]) for h in headers
     )
     assert re.search(row, text), f"the evidence table's header row {headers} is not printed whole"
+    # The table runs over several pages and its header row is printed again on each of them.
+    assert len(re.findall(row, text)) >= 2, "the header row is not repeated on the table's next page"
     assert headers[-1] in text and "(CI)" in text  # the wrapped tail of the hazard-ratio header
 
 
@@ -117,6 +120,24 @@ def test_book_pdf_joins_the_pages_in_order(printed, tmp_path):
     assert 0 <= first < second
 
 
+def test_content_wider_than_the_page_is_refused_with_its_element_named(tmp_path):
+    """A page whose table cannot be fitted to the paper is not printed cut off: the error names
+    the page and the element (the oracle: a cell wider than the printable width)."""
+    try:
+        handouts.find_chromium()
+    except FileNotFoundError as error:
+        require(False, str(error), "BCLM_REQUIRE_BROWSER")
+    wide = handouts.PRINT_WIDTH_PX + 200
+    (tmp_path / "index.html").write_text("<html><body>book</body></html>", encoding="utf-8")
+    (tmp_path / "wide.html").write_text(
+        f'<html><body><div class="bd-content"><table id="too-wide"><tr><td><img alt="" '
+        f'style="display:block;width:{wide}px;height:10px"></td></tr></table></div></body></html>',
+        encoding="utf-8",
+    )
+    with pytest.raises(RuntimeError, match=r"wide: wider than the printed page \(\d+ px\), so cut off: table#too-wide"):
+        handouts.print_pages(tmp_path, tmp_path / "out", ["wide"])
+
+
 def test_missing_book_is_named_in_the_error(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"html=.*no built book.*make book"):
         handouts.print_pages(tmp_path / "nowhere", tmp_path / "out", [HER2])
@@ -125,6 +146,12 @@ def test_missing_book_is_named_in_the_error(tmp_path):
 def test_handout_names_follow_the_table_of_contents():
     pages = handouts.toc_pages()
     assert pages[0] == "intro" and HER2 in pages
+    # A chapter's sub-pages (the _toc.yml sections) follow it, before the next chapter.
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    her2 = next(c for part in toc["parts"] for c in part["chapters"] if c.get("file") == HER2)
+    sections = [s["file"] for s in her2["sections"]]
+    assert HER2_TABLES in sections
+    assert pages[pages.index(HER2) + 1 : pages.index(HER2) + 1 + len(sections)] == sections
     assert handouts.pdf_name(HER2) == "her2_tkis.pdf"
 
 

@@ -119,3 +119,34 @@ def test_long_table_is_paged_sortable_filterable_and_data_never_runs(browser, pa
             assert image["shown"] <= WIDTHS[width]
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_fit_width_table_of_prose_stays_in_the_column_on_a_desktop(browser, tmp_path, width):
+    """``to_html(..., interactive=True, fit_width=True)``: a few columns of long prose wrap within
+    the text column on a desktop (no sideways scrolling); on a phone the table scrolls in its box
+    and the page does not."""
+    for name in ("bclm.css", "bclm-tables.js"):
+        shutil.copy(ROOT / "_static" / name, tmp_path / name)
+    quote = "a verbatim quote that runs on for a while, as quotes in health news do, " * 4
+    frame = pd.DataFrame({"verdict": ["✓ consistent"] * 3, "quote": [quote] * 3, "explanation": [quote * 2] * 3})
+    body = tables.to_html(frame, caption="Claims", interactive=True, fit_width=True).data
+    (tmp_path / "index.html").write_text(
+        '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
+        '<link rel="stylesheet" href="bclm.css"><script defer src="bclm-tables.js"></script></head>'
+        f'<body><main style="max-width: 46rem">{body}</main></body></html>',
+        encoding="utf-8",
+    )
+    context, page, errors = _open(browser, tmp_path / "index.html", WIDTHS[width])
+    try:
+        assert errors == []
+        assert _visible_rows(page) == 3
+        over = page.evaluate(
+            "(() => { const w = document.querySelector('.bclm-table-wrap'); return w.scrollWidth - w.clientWidth; })()"
+        )
+        if width == "desktop":
+            assert over <= 1, f"the table scrolls sideways by {over} px on a desktop"
+        page_over = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert page_over <= 0, f"the page scrolls sideways by {page_over} px"
+    finally:
+        context.close()

@@ -21,6 +21,7 @@ __all__ = [
     "glue_counts",
     "verdict_legend",
     "verdict_chart",
+    "claims_view",
     "claims_tables",
     "recomputed_claims",
     "recomputed_view",
@@ -28,6 +29,8 @@ __all__ = [
     "glue_bolero",
     "risk_reduction",
     "glue_risk_reduction",
+    "SHOWN_DECIMALS",
+    "share_as_shown",
     "her2_view",
     "glue_her2",
     "trial_rows",
@@ -142,13 +145,43 @@ def verdict_chart(verdict_table: pd.DataFrame) -> Figure:
     )
 
 
+def claims_view(ch: chapter.Chapter, article: str) -> pd.DataFrame:
+    """One article's claims (:func:`helpers.tables.claims_table`) in four columns for people: the
+    verdict with its symbol and the kind of claim; the article's words; what the claim traces to,
+    with the recomputed value where the verdict is arithmetic; the explanation. The claim's id (the
+    row of ``data/claims.csv``) is not shown."""
+    full = tables.claims_table(ch.evidence, article=article)
+    rows = ch.evidence.claims.loc[ch.evidence.claims["article"] == article]
+    br = tables.Markup("<br>")
+    return pd.DataFrame(
+        {
+            "verdict (kind of claim)": [
+                tables.escape(v) + br + tables.escape(f"({t.replace('_', ' ')})")
+                for v, t in zip(full["verdict"], full["type"])
+            ],
+            "what the article says (verbatim)": [f"“{q}”" for q in rows["quote"].fillna("")],
+            "traced to": [
+                t if r == "–" else tables.escape(t) + br + "recomputed: " + r
+                for t, r in zip(full["traced to"], full["recomputed"])
+            ],
+            # plain text: helpers.tables.to_html escapes it and shows a machine id it names as words
+            "explanation": list(rows["explanation"].fillna("")),
+        }
+    )
+
+
 def claims_tables(ch: chapter.Chapter, article: str | None) -> HTML:
-    """One compact claims table per article (every article when ``article`` is None), captioned
-    with the article's label from ``data/articles.csv``."""
+    """One claims table per article (:func:`claims_view`; every article when ``article`` is
+    None), each under the article's label from ``data/articles.csv`` (a line of its own, not a
+    ``<caption>``: the book keeps only the figure's caption when a cell shows several tables). The tables are
+    interactive and fit the text column (:func:`helpers.tables.to_html`): a claim's row holds its
+    verbatim quote and explanation, so even a short table is taller than a screen, and a reader
+    filters and pages it instead."""
     labels = ch.evidence.articles["label"]
     return HTML(
         "".join(
-            tables.to_html(tables.claims_table(ch.evidence, article=name, compact=True), caption=label).data
+            f'<p class="bclm-table-label"><strong>{tables.escape(label)}</strong></p>'
+            + tables.to_html(claims_view(ch, name), interactive=True, fit_width=True).data
             for name, label in labels.items()
             if article in (None, name)
         )
@@ -266,14 +299,30 @@ def glue_risk_reduction(ch: chapter.Chapter, claim_id: str = "lap_risk_reduction
     chapter.glue("detect_n", n_value)
 
 
+#: The most decimals a share is shown with; a source that prints more is shown rounded, saying so.
+SHOWN_DECIMALS = 4
+
+
+def share_as_shown(printed: str, value: float) -> str:
+    """A percentage as the source printed it (``printed``), or, when the source printed more than
+    :data:`SHOWN_DECIMALS` decimals, ``value`` rounded to two decimals with the number of
+    decimals the source printed ("3.97 (printed with 14 decimals)")."""
+    decimals = len(printed.partition(".")[2])
+    if decimals <= SHOWN_DECIMALS:
+        return printed
+    return f"{format_number(value, 2)} (printed with {decimals} decimals)"
+
+
 def her2_view(ch: chapter.Chapter, her2_rows: pd.DataFrame) -> pd.DataFrame:
     """The registry rows behind the HER2-positive share (:func:`helpers.claims.her2_positive_rows`):
-    subtype, share as printed, denominator and a link to the source."""
+    subtype, share as printed (rounded to two decimals, saying so, where the source printed more
+    than :data:`SHOWN_DECIMALS`: :func:`share_as_shown`), denominator and a link to the source."""
     evidence = ch.evidence
+    printed = evidence.effects_printed.loc[her2_rows.index, "percent_experimental"]
     return pd.DataFrame(
         {
             "subtype": her2_rows["arm_experimental"],
-            "share (%) as printed": evidence.effects_printed.loc[her2_rows.index, "percent_experimental"],
+            "share (%)": [share_as_shown(p, v) for p, v in zip(printed, her2_rows["percent_experimental"])],
             "denominator": her2_rows["population_detail"],
             "source": [tables.source_link(evidence, s) for s in her2_rows["source_id"]],
         }

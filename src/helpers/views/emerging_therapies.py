@@ -25,9 +25,17 @@ POPULATION_LABELS = {
     "her2 low": "HER2-low",
     "no brain mets": "no brain metastases",
     "no visceral": "HR+ cohort, no visceral disease",
+    "pd-l1 positive (all randomized)": "PD-L1-positive",
 }
 #: The chapter's drugs (generic names, as in ``data/drug_facts.csv`` before any brand in brackets).
 DRUGS = ["trastuzumab deruxtecan", "sacituzumab govitecan", "datopotamab deruxtecan", "pembrolizumab", "atezolizumab"]
+#: The approval history of pembrolizumab with chemotherapy in metastatic triple-negative breast
+#: cancer with PD-L1 CPS >=10: glue name -> fact of ``data/drug_facts.csv``.
+PEMBROLIZUMAB_APPROVAL = {
+    "pembro_accelerated": "pembrolizumab_keytruda_approval_tnbc_accelerated",
+    "pembro_regular": "pembrolizumab_keytruda_regular_approval_tnbc",
+    "pembro_regular_date": "pembrolizumab_keytruda_regular_approval_tnbc_date_full",
+}
 #: The DESTINY-Breast04 subgroups with and without visceral disease (HR+ cohort).
 VISCERAL = "destiny_breast04_pfs_visceral_hr_positive_subgroup"
 NONVISCERAL = "destiny_breast04_pfs_no_visceral_hr_positive_subgroup"
@@ -36,7 +44,8 @@ HIERARCHIES = {
     "KEYNOTE-355": ["keynote355_os_cps_ge10_final", "keynote355_os_cps_ge1_final", "keynote355_os_itt_final"],
     "IMpassion130": ["impassion130_os_itt_final", "impassion130_os_pdl1_pos_final"],
 }
-#: Dropped row -> kept row: one estimate at one data cut held in two rows.
+#: Dropped row -> kept row: one estimate at one data cut held in two rows whose numbers differ
+#: (rows with identical numbers are found by :func:`duplicate_estimates`).
 SAME_ESTIMATE = {
     "impassion130_pfs_pdl1_pos_primary": "impassion130_pfs_pdl1_pos_fda",
     "keynote355_os_cps_ge1_final_medians": "keynote355_os_cps_ge1_final",
@@ -63,6 +72,13 @@ LATER_ANALYSIS = {
     "interim": "interim analysis",
     "updated": "later update, after the analysis that tested it",
 }
+
+
+#: The setting (``data/studies.csv``) of a non-randomised study whose patients had no distant
+#: metastases: treatment around surgery.
+PRE_METASTATIC_SETTING = r"\b(?:neo)?adjuvant\b"
+#: The setting of a study of an approach that no regulator has approved for breast cancer.
+INVESTIGATIONAL_SETTING = r"\binvestigational\b"
 
 
 def _percents(row: pd.Series) -> str:
@@ -98,18 +114,29 @@ def label_rows(ch) -> pd.DataFrame:
     return rows
 
 
+#: Drug facts shown in the biomarker table (:mod:`helpers.views.biomarkers`), not in :func:`drug_facts`.
+BIOMARKER_FACTS = ("biomarker_selection", "biomarker_test")
+
+
 def drug_facts(ch) -> pd.DataFrame:
     """Route, schedule and approval rows of :data:`DRUGS` (``data/drug_facts.csv``) with a source
     link; glues ``route_tdxd``, ``route_pembro``, ``missing_facts`` (drugs without a route row),
-    ``n_facts_other`` (rows of other chapters' drugs) and ``n_facts_secondary``."""
+    ``n_facts_other`` (rows of other chapters' drugs), ``n_facts_secondary`` and the US approval
+    history of pembrolizumab in PD-L1-selected metastatic triple-negative disease, each as its
+    source words it: ``pembro_accelerated``, ``pembro_regular`` and ``pembro_regular_date``
+    (facts :data:`PEMBROLIZUMAB_APPROVAL`)."""
     facts = ch.evidence.drug_facts
     generic = facts["drug"].str.replace(r" \(.*\)$", "", regex=True)
-    ours = facts[generic.isin(DRUGS)].sort_values(["drug", "fact", "fact_id"])
+    # Route, schedule and approval: the biomarker tests of these drugs have their own table
+    # (helpers.views.biomarkers).
+    ours = facts[generic.isin(DRUGS) & ~facts["fact"].isin(BIOMARKER_FACTS)].sort_values(["drug", "fact", "fact_id"])
     chapter.glue("route_tdxd", facts.loc["trastuzumab_deruxtecan_enhertu_route", "value"])
     chapter.glue("route_pembro", facts.loc["pembrolizumab_keytruda_route", "value"])
     chapter.glue(
         "missing_facts", ", ".join(d for d in DRUGS if d not in set(generic[facts["fact"] == "route"])) or "none"
     )
+    for key, fact_id in PEMBROLIZUMAB_APPROVAL.items():
+        chapter.glue(key, facts.loc[fact_id, "value"])
     chapter.glue("n_facts_other", f"{len(facts) - len(ours)}")
     chapter.glue("n_facts_secondary", f"{(ours['source_id'].map(ch.sources['kind']) == 'secondary').sum()}")
     return pd.DataFrame(
@@ -329,6 +356,7 @@ def forest_rows(ch, data_cut: str) -> pd.DataFrame:
     ``data_cut`` and ``cut_choices`` (the estimates chosen among several data cuts)."""
     rows = ch.rows
     tte = rows[(rows["design"] == "rct") & rows["endpoint"].isin(["OS", "PFS"])]
+    tte = tte.drop(index=[e for e in duplicate_estimates(ch) if e in tte.index])
     chosen = ch.keep_chosen(
         tte[tte[["hr", "hr_ci_lower", "hr_ci_upper"]].notna().all(axis=1)], data_cut, prefix="forest_"
     )
@@ -358,11 +386,29 @@ def forest_rows(ch, data_cut: str) -> pd.DataFrame:
     return chosen
 
 
+def duplicate_estimates(ch) -> dict[str, str]:
+    """Rows that repeat another row's estimate from another source, as ``{dropped: kept}``: the
+    same study, endpoint, population, analysis and assessment with the same hazard ratio and
+    interval. The row read from a primary source is kept (the first in the data among equals).
+    Rows of :data:`SAME_ESTIMATE` (the same estimate printed with different numbers) come first."""
+    rows = ch.rows
+    keys = ["study_id", "endpoint", "population", "population_detail", "analysis", "assessment"]
+    numbers = ["hr", "hr_ci_lower", "hr_ci_upper"]
+    pairs = {dropped: kept for dropped, kept in SAME_ESTIMATE.items() if dropped in rows.index}
+    full = rows[rows[numbers].notna().all(axis=1) & ~rows.index.isin(list(pairs))]
+    signature = full[keys + numbers].astype(object).where(full[keys + numbers].notna(), None).apply(tuple, axis=1)
+    for _, group in full.groupby(signature, sort=False):
+        if len(group) > 1:
+            kept = group.index[np.argsort((group["source_kind"] != "primary").to_numpy(), kind="stable")[0]]
+            pairs.update({dropped: kept for dropped in group.index if dropped != kept})
+    return pairs
+
+
 def same_estimate(ch, pairs: dict[str, str] | None = None) -> pd.DataFrame:
-    """``pairs`` (dropped row: kept row, default :data:`SAME_ESTIMATE`) as a table: the rows that
-    are the same estimate (study and ``result_name``, :func:`label_rows`), the source of the row
-    dropped and of the row drawn."""
-    rows, pairs = ch.rows, SAME_ESTIMATE if pairs is None else pairs
+    """``pairs`` (dropped row: kept row, default :func:`duplicate_estimates`) as a table: the rows
+    that are the same estimate (study and ``result_name``, :func:`label_rows`), the source of the
+    row dropped and of the row drawn."""
+    rows, pairs = ch.rows, duplicate_estimates(ch) if pairs is None else pairs
     return pd.DataFrame(
         {
             "estimate": [f"{rows.loc[e, 'study']}, {rows.loc[e, 'result_name']}" for e in pairs],
@@ -422,12 +468,12 @@ def benefit_table(ch, merged: pd.DataFrame, data_cut: str) -> pd.DataFrame:
         },
         index=rows.index,
     )
-    table = pd.DataFrame(
+    table = pd.DataFrame(  # positional columns only: one line of the table per row of ``rows``
         {
-            "study": rows["study"],
-            "endpoint": rows["endpoint"],
-            "population": rows["label_detail"],
-            "analysis": rows["analysis"],
+            "study": rows["study"].to_numpy(),
+            "endpoint": rows["endpoint"].to_numpy(),
+            "population": rows["label_detail"].to_numpy(),
+            "analysis": rows["analysis"].to_numpy(),
             "medians (months)": [
                 f"{e:g} vs {c:g}" for e, c in zip(rows["median_experimental"], rows["median_control"])
             ],
@@ -435,9 +481,10 @@ def benefit_table(ch, merged: pd.DataFrame, data_cut: str) -> pd.DataFrame:
                 benefit.median_gain(e, c) for e, c in zip(rows["median_experimental"], rows["median_control"])
             ],
             "HR (CI)": [ch.hr_text(e) for e in rows.index],
-            "ESMO-MCBS (preliminary)": grades.loc[rows.index, "grade"],
+            "ESMO-MCBS (preliminary)": grades.loc[rows.index, "grade"].to_numpy(),
             "caveats": ["; ".join(c for c in r if c) or "–" for r in caveats.itertuples(index=False)],
-        }
+        },
+        index=rows.index,
     ).round({"gain (months)": 1})
     graded = table["ESMO-MCBS (preliminary)"].str.isdigit()
     clean = graded & (table["caveats"] == "–")
@@ -515,32 +562,59 @@ def prevalence(ch) -> pd.DataFrame:
 
 
 def investigational(ch) -> pd.DataFrame:
-    """Stage of the evidence of the non-randomised studies; glues ``visc_interaction_p`` (the
-    interaction test, :func:`helpers.effects.interaction_test`, of the two visceral subgroups) and
-    ``tvec_pcr``."""
+    """What kind of evidence each non-randomised study gives: the approach (investigational, by
+    :data:`INVESTIGATIONAL_SETTING`, or an approved drug), whether its patients had metastases
+    (:data:`PRE_METASTATIC_SETTING`), whether the data hold any result, and the stage of evidence
+    in words. Glues ``n_investigational`` (studies of investigational approaches),
+    ``n_pre_metastatic`` (of the studies with a result, those before metastases),
+    ``n_registry_only`` (no result in the data) and ``tvec_pcr`` (the percentage of the first
+    result of the first pre-metastatic study with a result, "none" without one: the
+    pathological complete response of the T-VEC trial)."""
     rows = ch.rows
-    interaction = effects.interaction_test(
-        *rows.loc[VISCERAL, ["hr", "hr_ci_lower", "hr_ci_upper"]],
-        *rows.loc[NONVISCERAL, ["hr", "hr_ci_lower", "hr_ci_upper"]],
-    )
-    chapter.glue("visc_interaction_p", format_p(interaction["p"]))
-    chapter.glue("tvec_pcr", f"{rows[rows['study_id'] == 'soliman2021_tvec_tnbc'].iloc[0]['percent_experimental']:g}%")
     studies = ch.studies.loc[_ids(ch, False)]
-    n_results = rows.groupby("study_id").size()
+    n_results = rows.groupby("study_id").size().reindex(studies.index, fill_value=0)
+    setting = studies["setting"].fillna("")
+    novel = setting.str.contains(INVESTIGATIONAL_SETTING, regex=True).to_numpy()
+    before = setting.str.contains(PRE_METASTATIC_SETTING, regex=True).to_numpy()
+    phase = [f"phase {p}" for p in studies["phase"].fillna("not stated")]
+    stage = [
+        f"registry record only ({p}): no result"
+        if n == 0
+        else f"single arm ({p}), {'before metastases' if b else 'metastatic disease'}"
+        for n, p, b in zip(n_results, phase, before)
+    ]
+    chapter.glue("n_investigational", f"{novel.sum()}")
+    chapter.glue("n_pre_metastatic", f"{(before & (n_results > 0).to_numpy()).sum()}")
+    chapter.glue("n_registry_only", f"{(n_results == 0).sum()}")
+    published_before = studies.index[before & (n_results > 0).to_numpy()]
+    chapter.glue(
+        "tvec_pcr",
+        f"{rows[rows['study_id'] == published_before[0]].iloc[0]['percent_experimental']:g}%"
+        if len(published_before)
+        else "none",
+    )
     return pd.DataFrame(
         {
-            "study": studies["name"],
-            "phase": studies["phase"].fillna("not stated"),
-            "N": studies["n_total"].astype("string").fillna("not stated"),
-            "registry": studies["registry_id"],
-            "population": studies["population"],
-            "results in the data": [f"{n_results.get(s, 0)} row(s)" for s in studies.index],
-            "stage of evidence": [
-                "published phase I, nonmetastatic disease" if n_results.get(s, 0) else "registry record only"
-                for s in studies.index
-            ],
+            "study": studies["name"].to_numpy(),
+            "approach": np.where(novel, "investigational", "approved drug"),
+            "population": studies["population"].to_numpy(),
+            "stage of evidence": stage,
+            "registry": studies["registry_id"].to_numpy(),
         }
+    ).sort_values("approach", ascending=False, kind="stable", ignore_index=True)
+
+
+def visceral_interaction(ch, effect_ids: tuple[str, str] = (VISCERAL, NONVISCERAL)) -> dict:
+    """The interaction test (:func:`helpers.effects.interaction_test`, the ratio of the two hazard
+    ratios) of the subgroups with and without visceral disease ``effect_ids``; glues
+    ``visc_interaction_p`` and returns the test."""
+    rows = ch.rows
+    interaction = effects.interaction_test(
+        *rows.loc[effect_ids[0], ["hr", "hr_ci_lower", "hr_ci_upper"]],
+        *rows.loc[effect_ids[1], ["hr", "hr_ci_lower", "hr_ci_upper"]],
     )
+    chapter.glue("visc_interaction_p", format_p(interaction["p"]))
+    return interaction
 
 
 def key_points(ch) -> dict[str, str]:

@@ -16,12 +16,13 @@ from helpers import appraisal_rules, sof, tables
 from helpers.chapter import glue
 from helpers.data import Evidence
 from helpers.formatting import format_ci, format_number
+from helpers.tables import escape
 
 #: The treatment chapters in the book's order, with the title each section uses.
 CHAPTERS = {
     "her2_tkis": "HER2 tyrosine-kinase inhibitors",
     "hr_positive_targeted": "Hormone-receptor-positive targeted agents",
-    "emerging_therapies": "Antibody–drug conjugates, immunotherapy and investigational approaches",
+    "emerging_therapies": "Antibody–drug conjugates and immune checkpoint inhibitors",
     "local_therapies": "Local therapies for liver metastases",
 }
 CERTAINTY_WORDS = {"high": "High", "moderate": "Moderate", "low": "Low", "very_low": "Very low"}
@@ -45,14 +46,23 @@ def _difference(fewer: float) -> str:
     return f"{_count(abs(fewer))} {word}"
 
 
+#: Question populations whose answer, when measured in all patients, is indirect and says so.
+INDIRECT_WHEN_MEASURED_IN = {"liver_metastases", "liver_or_lung", "visceral"}
+
+
 def relative_effect_text(evidence: Evidence, row: pd.Series) -> str:
     """``HR 0.56 (95% CI 0.49–0.63)``: the estimate as printed for one study, the pooled value
     (two decimals, "pooled, k trials") for several; "not estimable" without an interval."""
     if pd.isna(row["hr_lower"]):
         return "not estimable from the data (no hazard ratio with an interval)"
     if not row["pooled"]:
-        return tables.hr_text(evidence, row["effect_ids"][0], label=True)
-    return f"HR {format_number(row['hr'])} (95% CI {format_ci(row['hr_lower'], row['hr_upper'])}), pooled"
+        text = tables.hr_text(evidence, row["effect_ids"][0], label=True)
+    else:
+        text = f"HR {format_number(row['hr'])} (95% CI {format_ci(row['hr_lower'], row['hr_upper'])}), pooled"
+    measured_in = [p for p in row.get("estimate_populations", []) if p != row["population"]]
+    if row["population"] in INDIRECT_WHEN_MEASURED_IN and set(measured_in) & {"ITT"}:
+        text += "; measured in all patients, not in this subgroup"
+    return text
 
 
 def absolute_effect_text(row: pd.Series) -> str:
@@ -101,6 +111,8 @@ def table_of(evidence: Evidence, frame: pd.DataFrame) -> pd.DataFrame:
         absolute = absolute_effect_text(row)
         effect.append(f"{relative_effect_text(evidence, row)}. Absolute effect: {absolute[:1].lower()}{absolute[1:]}.")
         certainty = f"{_SYMBOLS[row['certainty']]} {CERTAINTY_WORDS[row['certainty']]} ({footnote_mark(i)})"
+        if tables.estimates_judged_from(evidence, row["effect_ids"]).endswith("(provisional)"):
+            certainty += ", provisional"
         evidence_cells.append(f"{studies_text(row)}; {certainty}")
     return pd.DataFrame(
         {
@@ -117,17 +129,34 @@ def footnotes(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"mark": [footnote_mark(i) for i in range(len(frame))], "reasons": list(frame["reasons"])})
 
 
-def sof_html(evidence: Evidence, chapter: str, method: str = "REML") -> HTML:
-    """The chapter's table (:func:`helpers.tables.to_html`) followed by its footnotes."""
+#: The summary page shows a chapter's table in full up to this many rows; a longer one is
+#: interactive within the text column, so that no table is taller than about 3,000 px at 1366 px
+#: (a row is about 200 px tall there; issue 17).
+SOF_FULL_ROWS = 12
+
+
+def sof_html(evidence: Evidence, chapter: str, method: str = "REML", compact: bool = False) -> HTML:
+    """The chapter's table (:func:`helpers.tables.to_html`) followed by its footnotes.
+
+    ``compact=True`` (a therapy chapter, where the table sits among others) renders the table
+    interactive within the text column (its rows scroll in a box under a fixed header) and folds
+    the footnotes into a "Why this certainty" disclosure, so the page stays readable; the summary
+    page shows the footnotes in full, and the table too unless it has more than
+    :data:`SOF_FULL_ROWS` rows (then it is interactive within the text column)."""
     frame = rows(evidence, chapter, method)
-    table = tables.to_html(table_of(evidence, frame))
+    shown = table_of(evidence, frame)
+    boxed = compact or len(shown) > SOF_FULL_ROWS
+    table = tables.to_html(shown, interactive=True if boxed else None, fit_width=boxed)
     notes = "".join(
         f"<li><b>{tables.escape(m)}.</b> {tables.escape(r)}</li>" for m, r in footnotes(frame).itertuples(index=False)
     )
-    return HTML(
-        f'{table.data}<p class="bclm-sof-notes-title" style="text-align: left">Why this certainty:</p>'
-        f'<ul class="bclm-sof-notes" style="list-style: none; padding-left: 0; text-align: left">{notes}</ul>'
-    )
+    listed = f'<ul class="bclm-sof-notes" style="list-style: none; padding-left: 0; text-align: left">{notes}</ul>'
+    if compact:
+        return HTML(
+            f'{table.data}<details class="bclm-sof-notes-fold" style="text-align: left">'
+            f"<summary>Why this certainty (the reasons behind each row)</summary>{listed}</details>"
+        )
+    return HTML(f'{table.data}<p class="bclm-sof-notes-title" style="text-align: left">Why this certainty:</p>{listed}')
 
 
 _ENFORCEMENT = {"error": "checked: a departure stops validation", "report": "checked: departures are listed"}
@@ -135,7 +164,9 @@ _ENFORCEMENT = {"error": "checked: a departure stops validation", "report": "che
 
 def rulebook_table(data_dir=None) -> pd.DataFrame:
     """The appraisal rulebook (``data/appraisal/rulebook.csv``) for people: tool, domain, the
-    judgement the rule leads to, the rule, how it is checked, and the reference."""
+    judgement the rule leads to, the rule, how it is checked, and the reference with a link to
+    its DOI. Only these columns are shown: a column the rulebook gains (an id, a note) stays in
+    the data."""
     book = appraisal_rules.load_rulebook(data_dir)
     how = [_ENFORCEMENT[e] if c else "applied by the reader" for c, e in zip(book["check"], book["enforcement"])]
     return pd.DataFrame(
@@ -145,14 +176,19 @@ def rulebook_table(data_dir=None) -> pd.DataFrame:
             "Leads to": [j.replace("_", " ") for j in book["judgement"]],
             "Rule": list(book["condition"]),
             "How it is checked": how,
-            "Reference": [f"{r}, doi:{d}" for r, d in zip(book["reference"], book["doi"])],
+            "Reference": [
+                escape(f"{r}, ") + tables.link(f"doi:{d}", f"https://doi.org/{d}") if d else escape(r)
+                for r, d in zip(book["reference"], book["doi"])
+            ],
         }
     )
 
 
 def glue_rulebook(data_dir=None) -> dict:
-    """Glue ``n_rules``, ``n_rules_checked`` and ``n_departures`` (judgements listed for
-    re-judgement by :func:`helpers.appraisal_rules.rule_findings`) and return them."""
+    """Glue ``n_rules``, ``n_rules_checked``, ``n_departures`` (departures from a rule listed for
+    re-judgement by :func:`helpers.appraisal_rules.rule_findings`), ``n_departing_rows`` (the
+    judgements with at least one) and ``rulebook_departures`` (a sentence saying how many
+    judgements depart, or that none does), and return the counts."""
     book = appraisal_rules.load_rulebook(data_dir)
     findings = appraisal_rules.rule_findings(data_dir)
     counts = {
@@ -163,6 +199,14 @@ def glue_rulebook(data_dir=None) -> dict:
     }
     for key, value in counts.items():
         glue(key, f"{value}" if value else "none")
+    rows = counts["n_departing_rows"]
+    glue(
+        "rulebook_departures",
+        "At present every judgement follows the listed rules."
+        if rows == 0
+        else f"At present {rows} judgement{'s' if rows > 1 else ''} depart{'' if rows > 1 else 's'} from at least "
+        "one listed rule; they are shown as they stand and will be revised against these rules.",
+    )
     return counts
 
 

@@ -19,7 +19,7 @@ from scipy import stats
 
 from helpers import benefit, effects, meta, synthesis, tables
 from helpers.chapter import Chapter, glue
-from helpers.formatting import format_estimate_ci, format_number, format_p
+from helpers.formatting import format_estimate_ci, format_number
 
 #: The two CDK4/6 inhibitor settings (prefix of the comparison keys in the estimate choices).
 POOLS = {
@@ -72,28 +72,6 @@ CUT_TABLES = {
         "BOLERO-2 at each data cut and assessment",
     ),
 }
-#: Pairs of subgroups tested for interaction, with whether the test is valid, and their glue keys.
-INTERACTION_PAIRS = [
-    (
-        "p3_posthoc",
-        "paloma3_pfs_visceral_post_hoc",
-        "paloma3_pfs_no_visceral_post_hoc",
-        "valid: disjoint subgroups of one table",
-    ),
-    ("p3_expl", "paloma3_pfs_visceral_exploratory", "paloma3_pfs_nonvisceral_exploratory", "valid: disjoint subgroups"),
-    (
-        "schettini",
-        "schettini2020_meta_os_visceral_primary",
-        "schettini2020_meta_os_no_visceral_primary",
-        "valid: disjoint patients, pooled over trials",
-    ),
-    (
-        "p3_liver_itt",
-        "paloma3_pfs_liver_metastases_post_hoc",
-        "paloma3_pfs_itt_post_hoc",
-        "NOT valid: the liver subgroup is part of all patients",
-    ),
-]
 #: The other drug classes, drawn side by side without pooling: (group, effect ids, (study, label suffix)).
 OTHER = {
     "PFS": [
@@ -462,43 +440,6 @@ def sensitivity_table(ch: Chapter, method: str, hartung_knapp: bool):
     )
 
 
-def interactions(ch: Chapter, pairs: list | None = None) -> pd.DataFrame:
-    """Tests of interaction (:func:`helpers.synthesis.subgroup_interaction`) for the subgroup
-    ``pairs`` (:data:`INTERACTION_PAIRS`); glues ``int_<key>`` ("ratio (CI), p = ...")."""
-    frame = pd.DataFrame(
-        [
-            {
-                "study": ch.rows.loc[a, "study"],
-                "subgroup A": a,
-                "subgroup B": b,
-                **synthesis.subgroup_interaction(ch.rows, a, b)
-                .drop("z")
-                .rename({"ratio_of_hrs": "ratio of HRs", "p": "p (interaction)"}),
-                "comparison": why,
-            }
-            for _, a, b, why in (pairs or INTERACTION_PAIRS)
-        ]
-    )
-    for (key, *_), (_, r) in zip(pairs or INTERACTION_PAIRS, frame.iterrows()):
-        glue(
-            f"int_{key}",
-            f"{format_estimate_ci(r['ratio of HRs'], r['lower'], r['upper'])}, p = {format_p(r['p (interaction)'])}",
-        )
-    return frame
-
-
-def interaction_table(ch: Chapter, pairs: list | None = None):
-    """:func:`interactions` as an HTML table, rounded to two decimals, the subgroups named by their
-    ``result`` (:func:`prepare`)."""
-    frame = interactions(ch, pairs)
-    for column in ("subgroup A", "subgroup B"):
-        frame[column] = frame[column].map(ch.rows["result"])
-    return tables.to_html(
-        frame.round({"ratio of HRs": 2, "lower": 2, "upper": 2, "p (interaction)": 2}),
-        caption="Tests of interaction: ratio of the hazard ratios in two subgroups",
-    )
-
-
 def other_forest(ch: Chapter, endpoint: str, groups: dict | None = None) -> pd.DataFrame:
     """Forest-plot rows of the other drug classes (:data:`OTHER`), one group per trial, not pooled."""
     return pd.concat(
@@ -555,6 +496,8 @@ def gap_table(ch: Chapter, data_cut: str, extra: list | None = None):
         gap,
         caption="Progression-free and overall survival side by side, one estimate each per trial "
         "(AI: aromatase inhibitor, ET: endocrine therapy)",
+        interactive=True,
+        fit_width=True,
     )
 
 

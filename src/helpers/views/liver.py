@@ -11,14 +11,15 @@ metastases, direct, or by visceral disease, indirect); the statistics are
 - :func:`pair_table`: every pair with its ratio of hazard ratios, for display;
 - :func:`pooled_by_class`: per drug class, the pooled ratio beside the naive comparison when at
   least two trials report the subgroups, and a plain statement when fewer do;
-- :func:`interaction_table`: the pairs of one chapter's trials (e.g. the HR-positive chapter).
+- :func:`interaction_table`: the pairs of one chapter's trials (e.g. the HR-positive chapter);
+- :func:`glue_pair_ratios`: each pair's ratio of hazard ratios, glued for the prose.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from helpers import _check, interaction
+from helpers import _check, chapter, interaction
 from helpers.data import Evidence
 from helpers.formatting import format_estimate_ci, format_p
 
@@ -256,3 +257,108 @@ def interaction_table(ch) -> pd.DataFrame:
     """
     inputs = pair_inputs(ch.evidence)
     return _display(inputs[inputs["chapter"] == ch.name].reset_index(drop=True))
+
+
+def glue_pair_ratios(evidence: Evidence, chapter_name: str | None = None) -> pd.DataFrame:
+    """Glue each subgroup pair's ratio of hazard ratios for the prose, one home for the numbers
+    that :func:`interaction_table` shows.
+
+    Glues ``int_<pair_id>`` as "ratio (95% CI lower–upper), p = p" (subgroup with over without,
+    :func:`helpers.interaction.per_trial_ratios`), for every pair of ``data/subgroup_pairs.csv``
+    or only those of ``chapter_name``'s trials. Returns the per-pair ratios (with ``pair``).
+    """
+    inputs = pair_inputs(evidence)
+    if chapter_name is not None:
+        inputs = inputs[inputs["chapter"] == chapter_name].reset_index(drop=True)
+    if inputs.empty:
+        return inputs
+    ratios = interaction.per_trial_ratios(inputs)
+    for _, r in ratios.iterrows():
+        text = format_estimate_ci(r["ratio_of_hrs"], r["lower"], r["upper"], level=r["level"])
+        chapter.glue(f"int_{r['pair']}", f"{text}, p = {format_p(r['p'])}")
+    return ratios
+
+
+#: How the kinds of a mixed pool read in a table.
+MIXED_LABEL = "liver metastases (direct) or visceral disease (indirect)"
+_POOLED_COLUMNS = ["Drug class", "Endpoint", "Trials", "Subgroups", "Approach", "Model", "Ratio of HRs", "p"]
+
+
+def _pooled_groups(evidence: Evidence, chapter_name: str, level: float):
+    """(drug class, endpoint, pair inputs, :func:`helpers.interaction.compare_approaches`) for
+    each class and endpoint of the chapter's trials with at least two pairs used for pooling."""
+    _check.level(level)
+    inputs = pair_inputs(evidence, used_in_pool=True)
+    inputs = inputs[inputs["chapter"] == chapter_name]
+    for (drug_class, endpoint), group in inputs.groupby(["drug_class", "endpoint"], sort=True):
+        if len(group) >= 2:
+            compared = interaction.compare_approaches(interaction.per_trial_ratios(group), level)
+            yield drug_class, endpoint, group, compared
+
+
+def pooled_across_kinds(evidence: Evidence, chapter_name: str, level: float = 0.95) -> pd.DataFrame:
+    """Per drug class and endpoint of one chapter, liver and visceral pairs pooled together.
+
+    :func:`pooled_by_class` never pools a liver pair with a visceral one. A chapter whose trials
+    report only one pair of each kind would then pool nothing, although the within-trial and the
+    naive approaches can still be set side by side on its trials. This function does that, for
+    teaching and as a sensitivity analysis: the pairs used for pooling (one per trial) of the
+    chapter's trials, whatever their kind, go into :func:`helpers.interaction.compare_approaches`
+    when at least two trials of a class report them. The visceral pairs answer the liver question
+    only indirectly (visceral disease includes lung and pleura), which the ``Subgroups`` column says.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per drug class, endpoint and approach/model (within-trial and naive, each by REML
+        with Hartung–Knapp and by a common-effect model): ``Drug class``, ``Endpoint``,
+        ``Trials`` (names), ``Subgroups``, ``Approach``, ``Model``, ``Ratio of HRs`` (with CI) and
+        ``p``. Empty (with the columns) when no class has two trials.
+    """
+    rows = []
+    for drug_class, endpoint, group, table in _pooled_groups(evidence, chapter_name, level):
+        kinds = sorted(set(group["kind"]))
+        for _, r in table.iterrows():
+            rows.append(
+                {
+                    "Drug class": drug_class,
+                    "Endpoint": endpoint,
+                    "Trials": ", ".join(group["trial"]),
+                    "Subgroups": MIXED_LABEL if len(kinds) > 1 else KIND_LABELS[kinds[0]],
+                    "Approach": r["approach"],
+                    "Model": "REML, Hartung–Knapp" if r["model"].startswith("REML") else "common effect",
+                    "Ratio of HRs": format_estimate_ci(r["ratio_of_hrs"], r["lower"], r["upper"], level=level),
+                    "p": format_p(r["p"]),
+                }
+            )
+    return pd.DataFrame(rows, columns=_POOLED_COLUMNS)
+
+
+def glue_pooled_across_kinds(evidence: Evidence, chapter_name: str, prefix: str) -> pd.DataFrame:
+    """:func:`pooled_across_kinds`, with its first class and endpoint glued for the prose.
+
+    Glues ``<prefix>_<within|naive>_<reml|fe>`` as "ratio (CI), p = p", ``<prefix>_trials``
+    (the trials' names) and ``<prefix>_verdict`` (whether any of the four intervals excludes one,
+    as a sentence), for the first class and endpoint (a chapter with more than one pooled class
+    cites the table for the others). Returns the table.
+    """
+    table = pooled_across_kinds(evidence, chapter_name)
+    groups = list(_pooled_groups(evidence, chapter_name, 0.95))
+    if not groups:
+        return table
+    _, _, group, compared = groups[0]
+    for _, r in compared.iterrows():
+        approach = "within" if r["approach"] == "within-trial" else "naive"
+        model = "reml" if r["model"].startswith("REML") else "fe"
+        text = format_estimate_ci(r["ratio_of_hrs"], r["lower"], r["upper"])
+        chapter.glue(f"{prefix}_{approach}_{model}", f"{text}, p = {format_p(r['p'])}")
+    names = list(group["trial"])
+    chapter.glue(f"{prefix}_trials", ", ".join(names[:-1]) + " and " + names[-1])
+    excludes_one = bool(((compared["upper"] < 1) | (compared["lower"] > 1)).any())
+    chapter.glue(
+        f"{prefix}_verdict",
+        "At least one of these intervals excludes one"
+        if excludes_one
+        else "None of these intervals excludes one: neither approach shows that the relative benefit differs",
+    )
+    return table

@@ -635,7 +635,10 @@ def glue_key_points(ch) -> None:
     rows = _rows(ch)
     chapter.glue("kp_n_comparative_studies", f"{rows.loc[rows['kind'] == 'comparison', 'study_id'].nunique()}")
     printed = ch.certainty_view()
-    randomised = printed["start"].eq("high")
+    # Evidence judged with ROBINS-I also starts high (GRADE guidance for ROBINS-I): tell the
+    # randomised comparisons by the starting rule they cite, in the view's order.
+    cited = ch.evidence.certainty.loc[synthesis.certainty_table(ch.evidence, ch.name).index, "rules"]
+    randomised = cited.str.split(";").map(lambda rules: "grade_start_randomised_high" in rules).to_numpy()
     chapter.glue("kp_certainty", _levels(printed[~randomised]))
     chapter.glue("kp_certainty_rct", _levels(printed[randomised]))
     chapter.glue("kp_n_rct_breast", _count_word(len([s for s in BREAST_TRIALS if s in ch.studies.index])))

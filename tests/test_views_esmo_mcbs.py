@@ -1,0 +1,81 @@
+"""The view of the page esmo_mcbs (helpers.views.esmo_mcbs), on the committed data."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import chapter
+from helpers.views import esmo_mcbs as view
+
+
+@pytest.fixture(scope="module")
+def evidence():
+    return chapter.load_evidence()
+
+
+def test_readable_comparison_shows_names_grades_and_links(evidence):
+    table = view.readable(evidence, view.comparison(evidence))
+    assert list(table.columns) == [
+        "Trial (scorecard)",
+        "Outcome",
+        "ESMO's grade",
+        "Our grade",
+        "Agreement",
+        "Reason for a difference",
+    ]
+    first = table.iloc[0]
+    assert (
+        first["Trial (scorecard)"].startswith('<a href="https://www.esmo.org/')
+        and "PALOMA-3" in first["Trial (scorecard)"]
+    )
+    assert (first["Outcome"], first["ESMO's grade"], first["Our grade"], first["Agreement"]) == (
+        "PFS, form 2b",
+        "3 → 4",
+        "3 → 4",
+        "Agrees",
+    )
+    secondary = table[table["Trial (scorecard)"].str.endswith("(secondary)")]
+    assert list(secondary["ESMO's grade"]) == ["– → 4", "– → 4"]
+    assert list(secondary["Our grade"]) == ["4 → –", "4 → –"]
+    assert not table.apply(lambda c: c.astype(str).str.contains("nan|<NA>|None")).any().any()
+
+
+def test_secondary_rows_can_be_left_out(evidence):
+    table = view.comparison(evidence, include_secondary=False)
+    assert (table["read_from"] != "secondary table").all()
+    assert len(table) == 12
+
+
+def test_rule_and_adjustment_tables_link_short_source_names():
+    rules = view.rules()
+    assert rules["Source"].str.contains(">Dafni 2017, Table 1</a>").any()
+    adjustments = view.adjustments()
+    assert "No adjustment" not in set(adjustments["Adjustment"])
+    assert adjustments["Source"].str.contains("<a href=").all()
+
+
+def test_book_estimates_of_monaleesa_are_not_graded_with_the_reason(evidence):
+    table = view.book_estimates(evidence)
+    assert set(table["Our grade"]) == {"not graded"}
+    assert table["Rule"].str.contains("control median OS > 24 months").all()
+    assert table["Estimate"].str.startswith(("MONALEESA-3", "MONALEESA-7")).all()
+
+
+def test_worked_grade_and_gain():
+    worked = view.grade("PFS", 0.36, 4.6, 4.9, "qol_upgrade")
+    assert list(worked["Grade"]) == [3, 4]
+    assert view.gain_from_hr(40.9, 0.71) == "16.7 months"
+
+
+def test_glue_counts(evidence, monkeypatch):
+    glued = {}
+    monkeypatch.setattr(view, "glue", lambda key, value: glued.__setitem__(key, value))
+    view.glue_counts(view.comparison(evidence))
+    assert {k: glued[k] for k in ("n_scorecards", "n_agree", "n_agree_adjusted", "n_not_graded", "n_differ")} == {
+        "n_scorecards": 14,
+        "n_agree": 10,
+        "n_agree_adjusted": 3,
+        "n_not_graded": 2,
+        "n_differ": 0,
+    }
+    assert glued["not_graded_list"] == "MONALEESA-7, MONALEESA-3"
