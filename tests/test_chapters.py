@@ -216,3 +216,18 @@ def test_no_committed_output_writes_to_stderr(path):
         if o.get("output_type") == "stream" and o.get("name") == "stderr"
     ]
     assert not errors, errors
+
+
+#: Tags that keep a code cell's source off the page (shown on request, or not at all).
+FOLDED = {"hide-input", "hide-cell", "remove-input", "remove-cell"}
+
+
+@pytest.mark.parametrize("ref", sorted(r for r in REFERENCE if (ROOT / f"{r}.ipynb").exists()), ids=str)
+def test_reference_pages_show_no_code(ref):
+    """The code-display rule: a reference page (an appendix, the data, teaching and question pages)
+    shows results, never plumbing; every code cell is folded or removed."""
+    notebook = nbformat.read(ROOT / f"{ref}.ipynb", as_version=4)
+    shown = [
+        c.source[:60] for c in notebook.cells if c.cell_type == "code" and not FOLDED & set(c.metadata.get("tags", []))
+    ]
+    assert not shown, f"{ref}: code cells shown on a reference page (tag them hide-input or remove-cell): {shown}"

@@ -158,7 +158,9 @@ def test_claims_table_and_counts(evidence):
     assert not table["what the article says (verbatim)"].str.contains("<", regex=False).any()
     assert table["claim"].str.replace("<wbr>", "", regex=False).tolist() == evidence.claims.index.tolist()
     trace = table.loc[table["claim"] == "pyro_<wbr>os_<wbr>medians", "traced to"].iloc[0]
-    assert "li2025_<wbr>pyrotinib" in trace and 'href="https://tomesphere.com/paper/PMC12011879"' in trace
+    # The estimate in words, its id only in the tooltip.
+    assert 'title="li2025_pyrotinib' in trace and 'href="https://tomesphere.com/paper/PMC12011879"' in trace
+    assert ">OS, " in trace and "li2025_<wbr>" not in trace
     one = tables.claims_table(evidence, article="lapatinib-ctc-news.txt")
     assert set(one["article"]) == {"Lapatinib–CTC news"}
     with pytest.raises(KeyError):

@@ -58,7 +58,18 @@ from helpers import (
     tables,
 )
 from helpers.data import Evidence, load_evidence, load_reconstructed
-from helpers.formatting import format_ci, format_estimate_ci, format_number, format_p, format_percent
+from helpers.formatting import (
+    format_ci,
+    format_estimate_ci,
+    format_number,
+    format_p,
+    format_percent,
+    format_significant,
+)
+
+# A pandas table or series shown as it is (an analysis step on a lesson page) prints its floats
+# with four decimals, the most any number in the book shows.
+pd.set_option("display.precision", 4)
 
 __all__ = [
     "Chapter",
@@ -92,6 +103,7 @@ __all__ = [
     "format_number",
     "format_p",
     "format_percent",
+    "format_significant",
 ]
 
 #: Data cuts from the earliest to the most mature; analyses outside the planned sequence

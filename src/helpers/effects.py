@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers import _check
+from helpers._numbers import format_as_printed, format_significant
 
 __all__ = [
     "z_for_level",
@@ -305,9 +306,9 @@ def _check_p(row: pd.Series, printed: Mapping[str, str]) -> dict:
     reported_interval = (0.0, p) if operator == "<" else _interval(row, "p_value", printed)
     verdict = "consistent" if _overlaps(reported_interval, compatible) else "inconsistent"
     detail = (
-        f"p recomputed from the CI ({'one' if sided == 1 else 'two'}-sided) is {recomputed:.3g}; "
-        f"rounding of HR and CI allows {compatible[0]:.3g} to {compatible[1]:.3g}; "
-        f"reported p {operator} {p:g}"
+        f"p recomputed from the CI ({'one' if sided == 1 else 'two'}-sided) is {format_significant(recomputed)}; "
+        f"rounding of HR and CI allows {format_significant(compatible[0])} to {format_significant(compatible[1])}; "
+        f"reported p {operator} {format_as_printed(p)}"
     )
     if verdict == "inconsistent" and sided == 2:
         one_sided = (compatible[0] / 2, compatible[1] / 2)
@@ -351,9 +352,9 @@ def _check_medians(row: pd.Series, printed: Mapping[str, str]) -> dict:
     verdict = "consistent" if _overlaps(reported_interval, compatible) else "inconsistent"
     detail = (
         f"exponential HR from the medians is {recomputed:.3f} ({compatible[0]:.3f} to {compatible[1]:.3f} "
-        f"with rounding); compared with the reported CI {float(row['hr_ci_lower']):g} to "
-        f"{float(row['hr_ci_upper']):g}. A mismatch signals non-exponential or non-proportional hazards, "
-        "not necessarily an error"
+        f"with rounding); compared with the reported CI {format_significant(float(row['hr_ci_lower']), 4)} to "
+        f"{format_significant(float(row['hr_ci_upper']), 4)}. A mismatch signals non-exponential or "
+        "non-proportional hazards, not necessarily an error"
     )
     return _row(row["effect_id"], check, verdict, detail, float(row["hr"]), reported_interval, recomputed, compatible)
 

@@ -7,8 +7,17 @@ estimate, a confidence interval or a p-value the same way.
 from __future__ import annotations
 
 from helpers import _check
+from helpers._numbers import format_as_printed, format_significant
 
-__all__ = ["format_number", "format_p", "format_ci", "format_estimate_ci", "format_percent"]
+__all__ = [
+    "format_number",
+    "format_p",
+    "format_ci",
+    "format_estimate_ci",
+    "format_percent",
+    "format_significant",
+    "format_as_printed",
+]
 
 
 def format_number(value: float, digits: int = 2) -> str:

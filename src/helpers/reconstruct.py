@@ -90,6 +90,7 @@ import pandas as pd
 from scipy.optimize import isotonic_regression
 
 from helpers import _check
+from helpers._numbers import format_significant
 from helpers.km import curve_distance, km_steps, km_value_at, numbers_at_risk
 
 __all__ = [
@@ -374,7 +375,7 @@ def clean_digitized(coords, at_risk, max_increase: float = 0.02, *, max_backstep
     if over.any():
         worst = float(np.max(np.maximum(survival - 1, -survival)))
         changes.append(
-            f"set {over.sum()} survival reading(s) just outside [0, 1] (by at most {worst:.4g}, "
+            f"set {over.sum()} survival reading(s) just outside [0, 1] (by at most {format_significant(worst, 4)}, "
             f"axis calibration) to the axis"
         )
         survival = np.clip(survival, 0.0, 1.0)
@@ -382,7 +383,9 @@ def clean_digitized(coords, at_risk, max_increase: float = 0.02, *, max_backstep
     window = max_backstep * span
     early = (time < 0) & (time >= -window)
     if early.any():
-        changes.append(f"set {early.sum()} time(s) just before 0 (by at most {-time[early].min():.4g}) to 0")
+        changes.append(
+            f"set {early.sum()} time(s) just before 0 (by at most {format_significant(-time[early].min(), 4)}) to 0"
+        )
         time = np.where(early, 0.0, time)
 
     _check_units(float(time.max()), risk_time, risk_n)
@@ -413,7 +416,7 @@ def clean_digitized(coords, at_risk, max_increase: float = 0.02, *, max_backstep
         if moved:
             changes.append(
                 f"reordered {moved} click(s) at steps whose upper click lay right of the lower one, "
-                f"by at most {largest:.4g} (within max_backstep={max_backstep:g} of the time span): "
+                f"by at most {format_significant(largest, 4)} (within max_backstep={max_backstep:g} of the time span): "
                 f"the step now falls from its upper to its lower click between their times"
             )
     rise = np.diff(survival)
@@ -423,14 +426,14 @@ def clean_digitized(coords, at_risk, max_increase: float = 0.02, *, max_backstep
             f"the curve rises from {survival[j - 1]:g} to {survival[j]:g} at time {time[j]:g} "
             f"(point {original[j]}): more than digitizing noise (max_increase={max_increase:g}) "
             f"and further back in time than a click beside a step (max_backstep={max_backstep:g} "
-            f"of the time span, i.e. {window:.4g}); is this point on the other arm's curve?"
+            f"of the time span, i.e. {format_significant(window, 4)}); is this point on the other arm's curve?"
         )
     if rise.size and rise.max() > 0:
         fitted = isotonic_regression(survival, increasing=False).x
         changed = np.abs(fitted - survival) > 1e-12
         changes.append(
             f"made the curve non-increasing: {changed.sum()} point(s) moved by at most "
-            f"{np.abs(fitted - survival).max():.4g} (isotonic regression)"
+            f"{format_significant(np.abs(fitted - survival).max(), 4)} (isotonic regression)"
         )
         survival = np.clip(fitted, 0.0, 1.0)
 
@@ -873,7 +876,8 @@ def _assign_boundary_drops(
         else:
             continue
         notes.append(
-            f"the drop from {high:.4g} to {low:.4g} clicked within {window:.3g} of the at-risk time "
+            f"the drop from {format_significant(high, 4)} to {format_significant(low, 4)} clicked within "
+            f"{format_significant(window)} of the at-risk time "
             f"{boundary:g} was put {'before' if before else 'after'} it: on the other side, the "
             f"table would need a negative number censored"
         )

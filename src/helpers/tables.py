@@ -894,9 +894,21 @@ def _trace(row: pd.Series, evidence: Evidence) -> str:
         parts.append(link(study["name"], safe_url(_source_href(evidence.sources.loc[study["source_id"]]))))
     for column, table in (("effect_id", evidence.effects), ("fact_id", evidence.drug_facts)):
         if pd.notna(row[column]):
-            source = evidence.sources.loc[table.loc[row[column], "source_id"]]
-            text = _breakable(link(row[column], safe_url(_source_href(source))))
-            parts.append(text + ("" if source["kind"] == "primary" else " (secondary)"))
+            traced = table.loc[row[column]]
+            source = evidence.sources.loc[traced["source_id"]]
+            # The estimate or fact in words (its id stays in the tooltip), never the id itself.
+            if column == "effect_id":
+                words = ", ".join(
+                    str(traced[c]).replace("_", " ")
+                    for c in ("endpoint", "population", "analysis")
+                    if pd.notna(traced[c])
+                )
+            else:
+                words = f"{traced['drug']}: {str(traced['fact']).replace('_', ' ')}"
+            anchor = link(words, safe_url(_source_href(source)))
+            if anchor.startswith("<a "):
+                anchor = Markup(f'<a title="{html.escape(str(row[column]))}" ' + anchor[3:])
+            parts.append(anchor + ("" if source["kind"] == "primary" else " (secondary)"))
     return Markup("<br>").join(parts) if parts else "none found"
 
 

@@ -9,12 +9,13 @@ typeset maths) and that the payload's text shows literally.
 
 Cost and scope. Executing a chapter takes 25-50 s on two cores and the data text reaches
 almost every page, so executing and building all of them (about six minutes) is too slow for
-``make test``. The test covers the four pages that together render every kind of data text
+``make test``. The test covers the five pages that together render every kind of data text
 through every path to a page (about three minutes, two kernels at a time, one build):
 
 - ``data_sources``: sources (citation, title), study names and short names, arm labels and the
   search log, in HTML tables (:func:`helpers.tables.to_html`);
 - ``liver``: drug, liver and context facts (values, scopes, quotes, labels) in tables;
+- ``claims_audit_appendix``: every claim's quote, trace and explanation, in one table per article;
 - ``claims_audit``: claims (quotes, explanations) in tables, and study names, populations and
   citations glued into the prose (``{glue:text}``);
 - ``local_therapies``: risk-of-bias reasons, populations, notes and an estimate's quote, on a
@@ -44,7 +45,7 @@ from helpers.data import load_descriptor, validate_data
 
 pytestmark = pytest.mark.browser
 
-PAGES = ("data_sources", "liver", "claims_audit", "local_therapies")
+PAGES = ("data_sources", "liver", "claims_audit", "claims_audit_appendix", "local_therapies")
 MARK = "window.__pwned=1"
 PAYLOAD = f'<script>{MARK}</script><img src=x onerror="{MARK}"> *x* __y__ `c` $z$ \\(w\\) $$v$$ [l](javascript:{MARK})'
 #: String columns that are not free text although the schema gives them no vocabulary.

@@ -35,24 +35,10 @@ KNOWN_EXCEPTIONS: dict[str, str] = {}
 #: Pages with a table that scrolls sideways at 1366 px without a fixed header row, with the
 #: owner's next step (interactive: ``helpers.tables.to_html(..., interactive=True)``, or fewer or
 #: narrower columns). Measured like :data:`KNOWN_EXCEPTIONS`: a listed page that complies fails.
-_RAW_WIDE = "a raw pandas table (a code cell's result, about 230 px too wide): render it with tables.to_html"
-WIDE_TABLE_EXCEPTIONS = {"chapters/survival_primer.html": _RAW_WIDE, "chapters/methods.html": _RAW_WIDE}
+WIDE_TABLE_EXCEPTIONS: dict[str, str] = {}
 
 #: Pages whose text or tables show a number with more than four decimals, with the owner's next step.
-_CHECK_DETAIL = (
-    "the explanations of helpers.effects.check_consistency print p-values to three significant digits "
-    "(0.000919) and intervals recomputed from p with %g (0.425397): print them with at most four decimals"
-)
-_RAW_PANDAS = "code cells whose result is a raw pandas table or series with six decimals: round it, or tables.to_html"
-DECIMAL_EXCEPTIONS = {
-    "chapters/survival_primer.html": _RAW_PANDAS,
-    "chapters/methods.html": _RAW_PANDAS + "; and " + _CHECK_DETAIL,
-    "chapters/reconstruction.html": _RAW_PANDAS + "; and the reconstruction notes of a to_html table",
-    "chapters/her2_tkis_appendix.html": "a p-value printed by its source as 0.00001, shown as printed",
-    "chapters/local_therapies.html": _RAW_PANDAS,
-    "chapters/local_therapies_appendix.html": _CHECK_DETAIL,
-    "chapters/hr_positive_targeted_appendix.html": _CHECK_DETAIL,
-}
+DECIMAL_EXCEPTIONS: dict[str, str] = {}
 
 #: A number with more than four decimals, not part of a longer token (a DOI such as
 #: "10.1136/bmj.39489.470347.AD", a version, a file name).
@@ -211,3 +197,33 @@ def test_problems_name_the_page_height_and_each_tall_table():
         "page is 25,001 px tall at 1366 px (limit 25,000)",
         "table tbl-x ('Every estimate') is 3,001 px tall (limit 3,000)",
     ]
+
+
+#: The therapy chapters (and the liver chapter): each opens with its key points for patients with
+#: liver metastases, which must be in view within the first screens of the page.
+KEY_POINT_PAGES = [
+    "chapters/liver.html",
+    "chapters/her2_tkis.html",
+    "chapters/hr_positive_targeted.html",
+    "chapters/emerging_therapies.html",
+    "chapters/local_therapies.html",
+]
+KEY_POINTS_WITHIN_PX = 1_500
+
+KEY_POINTS_TOP = """(() => {
+  const box = Array.from(document.querySelectorAll('main .admonition')).find(a =>
+    /Key points for patients with liver metastases/.test(a.querySelector('.admonition-title')?.textContent || ''));
+  return box ? Math.round(box.getBoundingClientRect().top + window.scrollY) : null;
+})()"""
+
+
+@pytest.mark.parametrize("page_path", KEY_POINT_PAGES)
+def test_key_points_box_starts_within_the_first_1500_px(browser, page_path):
+    assert set(KEY_POINT_PAGES) <= set(toc_pages())
+    context, page, _ = open_page(browser, page_path, WIDTH)
+    try:
+        top = page.evaluate(KEY_POINTS_TOP)
+    finally:
+        context.close()
+    assert top is not None, f"{page_path}: no 'Key points for patients with liver metastases' box"
+    assert top <= KEY_POINTS_WITHIN_PX, f"{page_path}: the key points start at {top} px (limit {KEY_POINTS_WITHIN_PX})"

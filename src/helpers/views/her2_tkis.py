@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from helpers import benefit, chapter, effects, meta, synthesis
-from helpers.formatting import format_ci, format_number, format_p
+from helpers.formatting import format_as_printed, format_ci, format_number, format_p
 
 #: Endpoint families: progression (PFS, TTP) and overall survival; the forests and pools use them.
 FAMILY = {"PFS": "progression", "TTP": "progression", "OS": "OS"}
@@ -98,7 +98,7 @@ def check_matrix(ch, consistency) -> pd.DataFrame:
     matrix["p reported"] = [
         "–"
         if pd.isna(rows.loc[e, "p_value"])  # printed cells of an empty value are ""
-        else ("< " if rows.loc[e, "p_operator"] == "<" else "") + printed.loc[e, "p_value"]
+        else ("< " if rows.loc[e, "p_operator"] == "<" else "") + format_as_printed(float(printed.loc[e, "p_value"]))
         for e in matrix.index
     ]
     matrix["p from the CI (two-sided)"] = [
