@@ -60,7 +60,13 @@ def chapters(root: Path) -> list[Path]:
     import yaml
 
     toc = yaml.safe_load((root / "_toc.yml").read_text())
-    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+
+    def walk(entries):  # a chapter's sections (appendix, re-analysis pages) are notebooks too
+        for entry in entries:
+            yield entry["file"]
+            yield from walk(entry.get("sections", []))
+
+    files = list(walk(c for part in toc["parts"] for c in part["chapters"]))
     return [root / f"{f}.ipynb" for f in files if (root / f"{f}.ipynb").exists()]
 
 
