@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import data, datasets
+from helpers import chapter, data, datasets
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -50,6 +50,14 @@ def require(present: bool, message: str, variable: str) -> None:
     if os.environ.get(variable) == "1":
         pytest.fail(f"{message} ({variable}=1 makes this a failure)")
     pytest.skip(f"{message} (set {variable}=1 to make this a failure)")
+
+
+@pytest.fixture
+def glued(monkeypatch) -> dict[str, str]:
+    """Every value :func:`helpers.chapter.glue` is given, by name (instead of notebook outputs)."""
+    store: dict[str, str] = {}
+    monkeypatch.setattr(chapter, "glue", lambda key, value: store.__setitem__(key, value))
+    return store
 
 
 @pytest.fixture(scope="session")

@@ -90,14 +90,6 @@ def data_dir(tmp_path):
 
 
 @pytest.fixture
-def glued(monkeypatch):
-    """Every value the layer glues, by name (instead of writing notebook outputs)."""
-    store: dict[str, str] = {}
-    monkeypatch.setattr(chapter, "glue", lambda key, value: store.__setitem__(key, value))
-    return store
-
-
-@pytest.fixture
 def ch(data_dir):
     return chapter.load("her2_tkis", data_dir)
 

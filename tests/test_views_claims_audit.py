@@ -95,14 +95,6 @@ def ch(tmp_path):
     return chapter.load("claims_audit", folder)
 
 
-@pytest.fixture
-def glued(monkeypatch):
-    """Every value the view glues, by name (instead of writing notebook outputs)."""
-    store: dict[str, str] = {}
-    monkeypatch.setattr(chapter, "glue", lambda key, value: store.__setitem__(key, value))
-    return store
-
-
 def test_select_claims_keeps_one_article_or_all(ch):
     assert len(view.select_claims(ch, None)) == 6
     assert list(view.select_claims(ch, NEWS).index) == ["news_liver", "news_n", "news_expert", "expl_liver_share"]

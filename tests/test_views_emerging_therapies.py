@@ -136,14 +136,6 @@ def ch(tmp_path):
     return loaded
 
 
-@pytest.fixture
-def glued(monkeypatch):
-    """Every value the chapter layer and the view glue, by name."""
-    store: dict[str, str] = {}
-    monkeypatch.setattr(chapter, "glue", lambda key, value: store.__setitem__(key, value))
-    return store
-
-
 def test_label_rows_names_populations_in_words_and_glues_the_opening(ch, glued):
     rows = view.label_rows(ch)
     assert rows.loc["a_os_cps", "label_detail"] == "CPS ≥10"

@@ -149,13 +149,6 @@ def ch(tmp_path):
     return chapter.load("her2_tkis", folder)
 
 
-@pytest.fixture
-def glued(monkeypatch):
-    store: dict[str, str] = {}
-    monkeypatch.setattr(chapter, "glue", lambda key, value: store.__setitem__(key, value))
-    return store
-
-
 def chosen(ch, rule="most_mature"):
     return {family: ch.chosen(family, rule) for family in ("progression", "OS")}
 
