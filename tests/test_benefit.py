@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -157,7 +158,7 @@ def test_maximal_grades_match_dafni_2017_table_1(endpoint, median_control, hr_lo
     assert "esmoopen.bmj.com" in result["source"]
 
 
-# --- ESMO-MCBS v1.1 form 2a, control median ≤12 months (CancerCalc v1.1 rows) ----------------
+# --- ESMO-MCBS v1.1 form 2a, control median ≤12 months (CancerCalc v1.1 and Büsch 2022) ------
 
 
 @pytest.mark.parametrize(
@@ -170,7 +171,7 @@ def test_maximal_grades_match_dafni_2017_table_1(endpoint, median_control, hr_lo
         (0.65, 1.5, 2),
         (0.66, 1.5, 2),  # "HR >0.65-≤0.7 AND OS gain ≥1.5months"
         (0.70, 10.0, 2),
-        (0.71, 10.0, 1),  # none of the rows above
+        (0.71, 10.0, 1),  # Büsch: "HR− > 0.7 OR gain < 1.5"
         (0.30, 1.49, 1),
     ],
 )
@@ -178,12 +179,48 @@ def test_form2a_up_to_12_months_follows_the_cancercalc_rows(hr_lower, gain, grad
     assert benefit.esmo_mcbs_form2a("OS", hr_lower, 9.0, gain)["preliminary_grade"] == grade
 
 
-def test_two_year_survival_gain_of_ten_points_gives_grade_4():
-    # CancerCalc: "Increase in 2 year survival ≥10%", the alternative grade-4 row.
-    result = benefit.esmo_mcbs_form2a("OS", 0.90, 9.0, 0.5, survival_gain_2_years=0.10)
-    assert result["preliminary_grade"] == 4
-    assert "2-year survival" in result["rule"]
-    below = benefit.esmo_mcbs_form2a("OS", 0.90, 9.0, 0.5, survival_gain_2_years=0.099)
+# --- Form 2a, control median > 12 months: Büsch et al., Value Health 2022, Table 1 ------------
+# "medC ∈ (12, 24]": 4 "HR− ≤ 0.7 AND gain ≥ 5"; 3 "HR− ≤ 0.7 AND gain ∈ [3, 5)"; 2 "HR− ≤ 0.7
+# AND gain ∈ [1.5, 3)" or "HR− ∈ (0.7, 0.75] AND gain ≥ 1.5"; 1 "HR− > 0.75 OR gain < 1.5".
+# "medC > 24": 4 "HR− ≤ 0.7 AND gain ≥ 9"; 3 "gain ∈ [6, 9)"; 2 "gain ∈ [4, 6)" or
+# "HR− ∈ (0.7, 0.75] AND gain ≥ 4"; 1 "HR− > 0.75 OR gain < 4".
+
+
+@pytest.mark.parametrize(
+    ("median_control", "hr_lower", "gain", "grade"),
+    [
+        (12.1, 0.70, 5.0, 4),
+        (24.0, 0.70, 4.99, 3),
+        (18.0, 0.50, 3.0, 3),
+        (18.0, 0.50, 2.99, 2),
+        (18.0, 0.70, 1.5, 2),
+        (18.0, 0.71, 10.0, 2),
+        (18.0, 0.75, 1.5, 2),
+        (18.0, 0.76, 10.0, 1),
+        (18.0, 0.50, 1.49, 1),
+        (24.1, 0.70, 9.0, 4),
+        (40.0, 0.70, 8.99, 3),
+        (40.0, 0.40, 6.0, 3),
+        (40.0, 0.40, 5.99, 2),
+        (40.0, 0.70, 4.0, 2),
+        (40.0, 0.75, 20.0, 2),
+        (40.0, 0.7501, 20.0, 1),
+        (40.0, 0.30, 3.99, 1),
+    ],
+)
+def test_form2a_above_12_months_follows_busch_2022_table_1(median_control, hr_lower, gain, grade):
+    result = benefit.esmo_mcbs_form2a("OS", hr_lower, median_control, gain)
+    assert result["preliminary_grade"] == grade
+    assert "Value Health 2022" in result["source"]
+
+
+@pytest.mark.parametrize(("median_control", "years"), [(9.0, 2), (18.0, 3), (40.0, 5)])
+def test_landmark_survival_gain_of_ten_points_gives_grade_4_at_the_sheets_landmark(median_control, years):
+    # "Increase in 2 / 3 / 5 year survival ≥ 10%", the alternative grade-4 row of each sheet.
+    result = benefit.esmo_mcbs_form2a("OS", 0.90, median_control, 0.5, landmark_survival_gain=0.10)
+    assert (result["preliminary_grade"], result["landmark_years"]) == (4, years)
+    assert f"{years}-year survival" in result["rule"]
+    below = benefit.esmo_mcbs_form2a("OS", 0.90, median_control, 0.5, landmark_survival_gain=0.099)
     assert below["preliminary_grade"] == 1
 
 
@@ -237,10 +274,14 @@ def test_destiny_breast04_matches_its_published_esmo_mcbs_grade():
     assert result["control_median_stratum"] == ">12 and ≤24 months"
 
 
-def test_emilia_control_median_above_24_months_is_not_implemented():
-    # Same table: EMILIA | T-DM1 | PFS and OS | 25.9 months | 4.0 months | 0.75 (0.64 to 0.88).
-    with pytest.raises(NotImplementedError, match="control median OS > 24 months"):
-        benefit.esmo_mcbs_form2a("OS", 0.64, 25.9, 4.0)
+def test_emilia_matches_the_grade_ding_2024_computed_with_its_quality_of_life_adjustment():
+    # Same table: "EMILIA | T-DM1 | PFS and OS | 25.9 months | 4.0 months | 0.75 (0.64 to 0.88) |
+    # Improved HRQoL | 3 (form 2a) | 4": the authors' v1.1 grade 3 after a QoL upgrade, so a
+    # preliminary 2 on the > 24-month sheet, which is Büsch et al.'s "gain ∈ [4, 6)" row.
+    # (ESMO's own scorecard, 4, is not on ESMO's stored pages, so its adjustments are unknown.)
+    preliminary = benefit.esmo_mcbs_form2a("OS", 0.64, 25.9, 4.0, hr_ci_upper=0.88)
+    assert (preliminary["control_median_stratum"], preliminary["preliminary_grade"]) == (">24 months", 2)
+    assert benefit.esmo_mcbs_final(2, "2a", "qol_upgrade")["final_grade"] == 3
 
 
 # --- Unverified rows and invalid inputs --------------------------------------------------------
@@ -249,14 +290,6 @@ def test_emilia_control_median_above_24_months_is_not_implemented():
 @pytest.mark.parametrize(
     ("endpoint", "median_control", "hr_lower", "gain", "message"),
     [
-        (
-            "OS",
-            18.0,
-            0.60,
-            4.9,
-            r"form 2a \(OS\), control median >12 and ≤24 months: the criterion "
-            r"for the maximal grade 4 is not met .* grades 3 to 1 were not found in the sources searched",
-        ),
         ("PFS", 4.0, 0.70, 2.0, r"form 2b \(PFS\), control median ≤6 months: .* grades 2 to 1"),
         ("PFS", 8.0, 0.50, 2.9, r"form 2b \(PFS\), control median >6 months: .* grades 2 to 1"),
     ],
@@ -279,13 +312,12 @@ def test_grades_whose_thresholds_were_not_verified_raise(endpoint, median_contro
         ({"hr_ci_lower": 1.2}, ValueError, "hr_ci_lower 1.2 is at least 1: the 95% CI of the HR lies at or above 1"),
         ({"endpoint": None}, ValueError, "endpoint must be one of"),
         ({"median_gain": "3"}, TypeError, "median_gain must be a finite number, got '3'"),
-        ({"survival_gain_2_years": 1.5}, ValueError, r"survival_gain_2_years must be a number in \[-1, 1\], got 1.5"),
         (
-            {"median_control": 15.0, "survival_gain_2_years": 0.2},
+            {"landmark_survival_gain": 1.5},
             ValueError,
-            "alternative criterion of form 2a with a control median ≤12 months; this is form 2a, >12",
+            r"landmark_survival_gain must be a number in \[-1, 1\], got 1.5",
         ),
-        ({"endpoint": "PFS", "median_control": 4.0, "survival_gain_2_years": 0.2}, ValueError, "this is form 2b"),
+        ({"endpoint": "PFS", "median_control": 4.0, "landmark_survival_gain": 0.2}, ValueError, "this is form 2b"),
     ],
 )
 def test_esmo_mcbs_rejects_invalid_inputs(kwargs, error, message):
@@ -297,10 +329,25 @@ def test_esmo_mcbs_rejects_invalid_inputs(kwargs, error, message):
 
 def test_threshold_table_lists_every_implemented_row_with_a_source():
     table = benefit.esmo_mcbs_thresholds()
-    assert list(table.columns) == ["form", "control_median_stratum", "grade", "criterion", "source"]
+    assert list(table.columns) == ["form", "control_median_stratum", "grade", "criterion", "quote", "source"]
     assert table["source"].str.contains("https://").all()
     assert table.groupby("form")["grade"].max().to_dict() == {"2a": 4, "2b": 3}
-    assert len(table) == 9
+    assert table.groupby(["form", "control_median_stratum"]).size().to_dict() == {
+        ("2a", "≤12 months"): 6,
+        ("2a", ">12 and ≤24 months"): 6,
+        ("2a", ">24 months"): 6,
+        ("2b", "≤6 months"): 1,
+        ("2b", ">6 months"): 1,
+    }
+
+
+def test_every_threshold_of_a_criterion_is_in_the_quoted_words_of_its_source():
+    def numbers(text: str) -> set[float]:
+        return {float(n) for n in re.findall(r"\d+(?:\.\d+)?", text.replace("95% limit", "limit"))}
+
+    table = benefit.esmo_mcbs_thresholds()
+    for _, row in table.iterrows():
+        assert numbers(row["criterion"]) <= numbers(row["quote"]), row["criterion"]
 
 
 # --- ESMO-MCBS v1.1 final grade: adjustments read from ESMO's scorecards -----------------------
@@ -381,9 +428,17 @@ def test_adjustment_table_quotes_a_source_for_every_adjustment():
     assert set(table["step"]) == {-1, 0, 1}
 
 
-def test_unsourced_rows_are_listed():
-    assert "form 2a, control median OS > 24 months: every grade" in benefit.ESMO_MCBS_NOT_FOUND
-    assert len(benefit.ESMO_MCBS_NOT_FOUND) == 5
+def test_unsourced_rows_are_listed_and_every_form_2a_sheet_is_complete():
+    assert benefit.ESMO_MCBS_NOT_FOUND == (
+        "form 2b, both strata: grades 2 and 1",
+        "ESMO's formula for a gain estimated from the hazard ratio when a median is not reached",
+        "how several adjustments combine on one trial",
+    )
+    # Form 2a grades every significant result on every sheet: no NotImplementedError left.
+    for median_control in (6.0, 18.0, 40.0):
+        for hr_lower in (0.3, 0.68, 0.72, 0.9):
+            for gain in (-1.0, 0.0, 1.0, 2.5, 4.5, 7.0, 12.0):
+                assert 1 <= benefit.esmo_mcbs_form2a("OS", hr_lower, median_control, gain)["preliminary_grade"] <= 4
 
 
 # --- gain estimated from the hazard ratio (exponential model) -----------------------------------

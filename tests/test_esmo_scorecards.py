@@ -30,9 +30,9 @@ def test_our_grades_agree_with_every_scorecard_whose_form_rows_are_sourced(commi
     assert table["agreement"].to_dict() == {
         "esmo_6": "agrees",  # PALOMA-3: 3, QoL 1+, 4
         "esmo_7": "agrees",  # PALOMA-2: 3, 3
-        "esmo_158": "not graded",  # MONALEESA-7: control median 40.9 months (> 24-month sheet)
+        "esmo_158": "agrees",  # MONALEESA-7: > 24-month sheet, 4, QoL 1+, 5
         "esmo_159": "agrees",  # MONARCH 3: 3, PFS only 1-, 2
-        "esmo_161": "not graded",  # MONALEESA-3: control median 41.5 months
+        "esmo_161": "agrees",  # MONALEESA-3: > 24-month sheet, 4, 4
         "esmo_167": "agrees",  # HER2CLIMB: 4, 4
         "esmo_239": "agrees",  # KEYNOTE-355: 4, 4
         "esmo_342": "agrees",  # DESTINY-Breast03: 3, plateau 1+, 4
@@ -46,7 +46,8 @@ def test_our_grades_agree_with_every_scorecard_whose_form_rows_are_sourced(commi
     agreeing = table[table["agreement"] == "agrees"]
     assert (agreeing["our_final"] == agreeing["esmo_final"]).all()
     assert (agreeing["our_preliminary"] == agreeing["esmo_preliminary"]).all()
-    assert table.loc["esmo_158", "esmo_final"] == 5
+    assert table.loc["esmo_158", "esmo_final"] == table.loc["esmo_158", "our_final"] == 5
+    assert table.loc["esmo_161", "our_rule"].startswith("Form 2a (OS), control median 41.50 months (>24 months)")
     assert table.loc["esmo_159", "our_final"] == 2
     # The secondary rows: our preliminary grade from the printed inputs equals ESMO's final grade.
     assert table.loc["ding2024_destiny_breast04", "our_preliminary"] == 4
@@ -58,7 +59,7 @@ def test_differences_only_where_a_reason_is_recorded(committed):
     differs = table["agreement"] != "agrees"
     assert (table.loc[differs, "difference_reason"].str.len() > 0).all()
     assert (table.loc[~differs, "difference_reason"] == "").all()
-    assert table.loc[table["agreement"] == "not graded", "our_rule"].str.contains("control median OS > 24 months").all()
+    assert "not graded" not in set(table["agreement"])
 
 
 def test_comparison_shows_names_and_where_esmo_grade_was_read(committed):
@@ -109,13 +110,13 @@ def test_wrong_final_grade_for_the_adjustment_is_named():
 
 
 def test_a_difference_without_a_reason_is_an_error():
-    # Control median 25 months: form 2a's > 24-month sheet is not implemented, so no grade.
+    # A PFS result below form 2b's maximal grade: its lower rows were not found, so no grade.
     findings = esmo_scorecards.scorecard_findings(
         _frame(
-            evaluated_outcome="OS",
-            form="2a",
-            control_median_months="25.0",
-            data_quote="OS Control - 25.0 months - OS Gain - 2.0 months - OS HR - 0.60 (0.45-0.80)",
+            hr="0.80",
+            hr_ci_lower="0.70",
+            hr_ci_upper="0.90",
+            data_quote="PFS Control - 5.0 months - PFS Gain - 2.0 months - PFS HR - 0.80 (0.70-0.90)",
         )
     )
     assert [f["rule"] for f in findings] == ["our grade is 'not graded': record why in difference_reason"]

@@ -54,11 +54,11 @@ def test_rule_and_adjustment_tables_link_short_source_names():
     assert adjustments["Source"].str.contains("<a href=").all()
 
 
-def test_book_estimates_of_monaleesa_are_not_graded_with_the_reason(evidence):
+def test_book_estimates_of_monaleesa_are_graded_on_the_sheet_above_24_months(evidence):
     table = view.book_estimates(evidence)
-    assert set(table["Our grade"]) == {"not graded"}
-    assert table["Rule"].str.contains("control median OS > 24 months").all()
     assert table["Estimate"].str.startswith(("MONALEESA-3", "MONALEESA-7")).all()
+    assert set(table["Our grade"]) == {"4"}
+    assert table["Rule"].str.contains(r"\(>24 months\): HR lower 95% limit ≤ 0.70 AND median gain ≥ 9 months").all()
 
 
 def test_worked_grade_and_gain():
@@ -73,9 +73,27 @@ def test_glue_counts(evidence, monkeypatch):
     view.glue_counts(view.comparison(evidence))
     assert {k: glued[k] for k in ("n_scorecards", "n_agree", "n_agree_adjusted", "n_not_graded", "n_differ")} == {
         "n_scorecards": 14,
-        "n_agree": 10,
-        "n_agree_adjusted": 3,
-        "n_not_graded": 2,
+        "n_agree": 12,
+        "n_agree_adjusted": 4,
+        "n_not_graded": 0,
         "n_differ": 0,
     }
-    assert glued["not_graded_list"] == "MONALEESA-7, MONALEESA-3"
+    assert glued["not_graded_list"] == ""
+
+
+def test_long_sheet_trials_and_book_grades_are_glued(evidence, monkeypatch):
+    glued = {}
+    monkeypatch.setattr(view, "glue", lambda key, value: glued.__setitem__(key, value))
+    view.glue_counts(view.comparison(evidence))
+    view.glue_book_estimates(view.book_estimates(evidence))
+    assert glued["long_sheet_list"] == "MONALEESA-7, MONALEESA-3"
+    assert glued["book_monaleesa_grades"] == "4"
+
+
+def test_rule_table_quotes_the_words_of_each_source():
+    rules = view.rules()
+    assert (rules["Source's words"].str.len() > 0).all()
+    long_sheet = rules[rules["Control median"] == ">24 months"]
+    assert len(long_sheet) == 6
+    assert long_sheet["Source"].str.contains(">Büsch 2022, Table 1 (secondary)</a>", regex=False).all()
+    assert long_sheet["Source"].str.contains('href="https://doi.org/10.1177/0272989X241239928"', regex=False).all()

@@ -244,14 +244,23 @@ ESMO_MCBS_SOURCES = {
         "ESMO-MCBS scorecard 342 v1 (DESTINY-Breast03), "
         "https://www.esmo.org/guidelines/esmo-mcbs/esmo-mcbs-for-solid-tumours/esmo-mcbs-scorecards/scorecard-342-1"
     ),
+    "busch2022": (
+        "Büsch CA, Krisam J, Kieser M, Value Health 2022;25(11):1853-62, Table 1, ESMO's categories for "
+        "overall survival (secondary source: the authors' table of ESMO-MCBS v1.1), "
+        "https://github.com/cbuesch/IQWiGvsESMO/blob/41694bca93986348efcf71fc368fd9ae8d8dd6f6/FiguresAndTable/Table1.pdf"
+    ),
+    "busch2024": (
+        "Büsch CA, Kirchner M, Behnisch R, Kieser M, Med Decis Making 2024;44:365-79 (PMID 38721872), appendix "
+        "Table 1, 'Modified figure from Büsch et. al', the same categories (secondary source; appendix read in "
+        "the authors' repository, github.com/cbuesch/ASCOvsIQWiGvsESMO, Appendix_revised.pdf), "
+        "https://doi.org/10.1177/0272989X241239928"
+    ),
 }
 
 #: What the sources searched did not give (stored copies of ESMO's pages, the Annals of Oncology
-#: and ESMO Open papers, calculators); asking for any of it raises ``NotImplementedError``. The
-#: searches are recorded in ``research/candidates/session26/esmo_mcbs/NOTES.md``.
+#: and ESMO Open papers, calculators, published transcriptions); asking for any of it raises
+#: ``NotImplementedError``. The searches are recorded in the search notes under ``research/``.
 ESMO_MCBS_NOT_FOUND = (
-    "form 2a, control median OS > 24 months: every grade",
-    "form 2a, control median OS > 12 and ≤ 24 months: grades 3 to 1 and the landmark-survival alternative",
     "form 2b, both strata: grades 2 and 1",
     "ESMO's formula for a gain estimated from the hazard ratio when a median is not reached",
     "how several adjustments combine on one trial",
@@ -261,26 +270,39 @@ ESMO_MCBS_NOT_FOUND = (
 #: Values this close to a threshold are treated as equal to it (floating-point error only).
 _TIE = 1e-9
 
+#: The landmark of each form 2a sheet's survival alternative, in years (Büsch et al. 2022,
+#: Table 1: "Increase in 2 year survival ≥ 10%", "Increase in 3 year survival ≥ 10%",
+#: "Increase in 5 year survival ≥ 10%" for the three sheets in order).
+LANDMARK_YEARS = {"≤12 months": 2, ">12 and ≤24 months": 3, ">24 months": 5}
+
 
 @dataclass(frozen=True)
 class _Rule:
-    """One row of an evaluation form: a grade awarded when every stated condition holds."""
+    """One row of an evaluation form: a grade awarded when every stated condition holds.
+
+    A row with ``otherwise`` set is the sheet's lowest grade, awarded when no row above applies;
+    ``otherwise`` holds its criterion as the source words it.
+    """
 
     form: str
     stratum: str
     grade: int
+    quote: str
+    sources: tuple[str, ...]
     hr_at_most: float | None = None  # lower 95% CI limit of the HR <= this
     hr_above: float | None = None  # ... and > this
     gain_at_least: float | None = None  # median gain (months) >= this
     gain_below: float | None = None  # ... and < this
-    survival_gain_2y_at_least: float | None = None
-    sources: tuple[str, ...] = ()
+    landmark_gain_at_least: float | None = None  # increase in survival at the sheet's landmark
+    otherwise: str | None = None
 
-    def applies(self, hr_ci_lower: float, gain: float, survival_gain_2y: float | None) -> bool:
+    def applies(self, hr_ci_lower: float, gain: float, landmark_gain: float | None) -> bool:
         # A value within _TIE of a threshold counts as equal to it, so that a gain computed as a
         # difference of reported medians (10.2 - 7.2 = 2.999999999999999) meets "≥ 3 months".
-        if self.survival_gain_2y_at_least is not None:
-            return survival_gain_2y is not None and survival_gain_2y >= self.survival_gain_2y_at_least - _TIE
+        if self.otherwise is not None:
+            return True
+        if self.landmark_gain_at_least is not None:
+            return landmark_gain is not None and landmark_gain >= self.landmark_gain_at_least - _TIE
         return (
             (self.hr_at_most is None or hr_ci_lower <= self.hr_at_most + _TIE)
             and (self.hr_above is None or hr_ci_lower > self.hr_above + _TIE)
@@ -289,8 +311,11 @@ class _Rule:
         )
 
     def criterion(self) -> str:
-        if self.survival_gain_2y_at_least is not None:
-            return f"increase in 2-year survival ≥ {self.survival_gain_2y_at_least:.0%}"
+        if self.otherwise is not None:
+            return f"none of the rows above: {self.otherwise}"
+        if self.landmark_gain_at_least is not None:
+            years = LANDMARK_YEARS[self.stratum]
+            return f"increase in {years}-year survival ≥ {self.landmark_gain_at_least:.0%}"
         parts = []
         if self.hr_above is not None:
             parts.append(f"HR lower 95% limit > {self.hr_above:.2f} and ≤ {self.hr_at_most:.2f}")
@@ -303,27 +328,122 @@ class _Rule:
         return " AND ".join(parts)
 
 
-# The rows that could be checked against a stored source, highest grade first within a stratum.
+_OS12, _OS24, _OS_LONG = "≤12 months", ">12 and ≤24 months", ">24 months"
+_BUSCH = ("busch2022", "busch2024")
+
+# Every row with the words it was read in, highest grade first within a sheet. Büsch et al.'s
+# table prints each cell over several lines; its cells are quoted here on one line.
 _RULES = (
     # Form 2a, OS, control median <= 12 months.
-    _Rule("2a", "≤12 months", 4, hr_at_most=0.65, gain_at_least=3.0, sources=("dafni2017", "cancercalc")),
-    _Rule("2a", "≤12 months", 4, survival_gain_2y_at_least=0.10, sources=("cancercalc",)),
-    _Rule("2a", "≤12 months", 3, hr_at_most=0.65, gain_at_least=2.0, gain_below=3.0, sources=("cancercalc",)),
-    _Rule("2a", "≤12 months", 2, hr_at_most=0.65, gain_at_least=1.5, gain_below=2.0, sources=("cancercalc",)),
-    _Rule("2a", "≤12 months", 2, hr_above=0.65, hr_at_most=0.70, gain_at_least=1.5, sources=("cancercalc",)),
-    # Form 2a, OS, control median > 12 and <= 24 months: only the maximal grade was verified.
-    _Rule("2a", ">12 and ≤24 months", 4, hr_at_most=0.70, gain_at_least=5.0, sources=("dafni2017", "esmo_forms_v1.1")),
-    # Form 2b, PFS/TTP: only the maximal grade (3) was verified.
-    _Rule("2b", "≤6 months", 3, hr_at_most=0.65, gain_at_least=1.5, sources=("dafni2017",)),
-    _Rule("2b", ">6 months", 3, hr_at_most=0.65, gain_at_least=3.0, sources=("dafni2017",)),
+    _Rule(
+        "2a",
+        _OS12,
+        4,
+        'Dafni: "4 ≤12 months ≤0.65 AND ≥3 months"; Büsch: "HR− ≤ 0.65 AND gain ≥ 3"',
+        ("dafni2017", "cancercalc", *_BUSCH),
+        hr_at_most=0.65,
+        gain_at_least=3.0,
+    ),
+    _Rule(
+        "2a",
+        _OS12,
+        4,
+        'CancerCalc: "Increase in 2 year survival ≥10%"; Büsch: "Increase in 2 year survival ≥ 10%"',
+        ("cancercalc", *_BUSCH),
+        landmark_gain_at_least=0.10,
+    ),
+    _Rule(
+        "2a",
+        _OS12,
+        3,
+        'CancerCalc: "HR ≤0.65 ... AND OS gain ≥2-<3 months"; Büsch: "HR− ≤ 0.65 AND gain ∈ [2, 3)"',
+        ("cancercalc", *_BUSCH),
+        hr_at_most=0.65,
+        gain_at_least=2.0,
+        gain_below=3.0,
+    ),
+    _Rule(
+        "2a",
+        _OS12,
+        2,
+        'CancerCalc: "HR ≤0.65 ... AND OS gain ≥1.5-<2 months"; Büsch: "HR− ≤ 0.65 AND gain ∈ [1.5, 2)"',
+        ("cancercalc", *_BUSCH),
+        hr_at_most=0.65,
+        gain_at_least=1.5,
+        gain_below=2.0,
+    ),
+    _Rule(
+        "2a",
+        _OS12,
+        2,
+        'CancerCalc: "HR >0.65-≤0.7 ... AND OS gain ≥1.5months"; Büsch: "HR− ∈ (0.65, 0.7] AND gain ≥ 1.5"',
+        ("cancercalc", *_BUSCH),
+        hr_above=0.65,
+        hr_at_most=0.70,
+        gain_at_least=1.5,
+    ),
+    _Rule(
+        "2a",
+        _OS12,
+        1,
+        "HR− > 0.7 OR gain < 1.5",
+        _BUSCH,
+        otherwise="HR lower 95% limit > 0.70 OR median gain < 1.5 months",
+    ),
+    # Form 2a, OS, control median > 12 and <= 24 months.
+    _Rule(
+        "2a",
+        _OS24,
+        4,
+        'Dafni: ">12 months ≤0.70 AND ≥5 months"; Büsch: "HR− ≤ 0.7 AND gain ≥ 5"',
+        ("dafni2017", "esmo_forms_v1.1", *_BUSCH),
+        hr_at_most=0.70,
+        gain_at_least=5.0,
+    ),
+    _Rule("2a", _OS24, 4, "Increase in 3 year survival ≥ 10%", _BUSCH, landmark_gain_at_least=0.10),
+    _Rule("2a", _OS24, 3, "HR− ≤ 0.7 AND gain ∈ [3, 5)", _BUSCH, hr_at_most=0.70, gain_at_least=3.0, gain_below=5.0),
+    _Rule("2a", _OS24, 2, "HR− ≤ 0.7 AND gain ∈ [1.5, 3)", _BUSCH, hr_at_most=0.70, gain_at_least=1.5, gain_below=3.0),
+    _Rule(
+        "2a", _OS24, 2, "HR− ∈ (0.7, 0.75] AND gain ≥ 1.5", _BUSCH, hr_above=0.70, hr_at_most=0.75, gain_at_least=1.5
+    ),
+    _Rule(
+        "2a",
+        _OS24,
+        1,
+        "HR− > 0.75 OR gain < 1.5",
+        _BUSCH,
+        otherwise="HR lower 95% limit > 0.75 OR median gain < 1.5 months",
+    ),
+    # Form 2a, OS, control median > 24 months.
+    _Rule("2a", _OS_LONG, 4, "HR− ≤ 0.7 AND gain ≥ 9", _BUSCH, hr_at_most=0.70, gain_at_least=9.0),
+    _Rule("2a", _OS_LONG, 4, "Increase in 5 year survival ≥ 10%", _BUSCH, landmark_gain_at_least=0.10),
+    _Rule("2a", _OS_LONG, 3, "HR− ≤ 0.7 AND gain ∈ [6, 9)", _BUSCH, hr_at_most=0.70, gain_at_least=6.0, gain_below=9.0),
+    _Rule("2a", _OS_LONG, 2, "HR− ≤ 0.7 AND gain ∈ [4, 6)", _BUSCH, hr_at_most=0.70, gain_at_least=4.0, gain_below=6.0),
+    _Rule(
+        "2a",
+        _OS_LONG,
+        2,
+        "HR− ∈ (0.7, 0.75] AND gain ≥ 4",
+        _BUSCH,
+        hr_above=0.70,
+        hr_at_most=0.75,
+        gain_at_least=4.0,
+    ),
+    _Rule(
+        "2a",
+        _OS_LONG,
+        1,
+        "HR− > 0.75 OR gain < 4",
+        _BUSCH,
+        otherwise="HR lower 95% limit > 0.75 OR median gain < 4 months",
+    ),
+    # Form 2b, PFS/TTP: only the maximal grade (3) was found.
+    _Rule(
+        "2b", "≤6 months", 3, "3 ≤6 months ≤0.65 AND ≥1.5 months", ("dafni2017",), hr_at_most=0.65, gain_at_least=1.5
+    ),
+    _Rule("2b", ">6 months", 3, ">6 months ≤0.65 AND ≥3 months", ("dafni2017",), hr_at_most=0.65, gain_at_least=3.0),
 )
 
-_LAST_ROW_OF_OS_12 = max(i for i, r in enumerate(_RULES) if r.stratum == "≤12 months")
-_GRADE_1_OS_12 = (
-    "none of the rows above: HR lower 95% limit > 0.70 OR median gain < 1.5 months, "
-    "and no 2-year survival increase ≥ 10%"
-)
-_GRADE_1_SOURCE = "derived as the form's lowest grade from the rows of " + ESMO_MCBS_SOURCES["cancercalc"]
 _MAXIMAL_GRADE = {"2a": 4, "2b": 3}
 _FORM_OF_ENDPOINT = {"OS": "2a", "PFS": "2b", "TTP": "2b"}
 
@@ -335,44 +455,36 @@ def _cite(keys: tuple[str, ...]) -> str:
 def _stratum(form: str, median_control: float) -> str:
     if form == "2a":
         if median_control <= 12:
-            return "≤12 months"
-        return ">12 and ≤24 months" if median_control <= 24 else ">24 months"
+            return _OS12
+        return _OS24 if median_control <= 24 else _OS_LONG
     return "≤6 months" if median_control <= 6 else ">6 months"
 
 
 def esmo_mcbs_thresholds() -> pd.DataFrame:
-    """The implemented ESMO-MCBS v1.1 rows of forms 2a and 2b, with the source of each.
+    """The implemented ESMO-MCBS v1.1 rows of forms 2a and 2b, with the words and source of each.
 
     Rows not listed (see :func:`esmo_mcbs_form2a`) are not implemented because their thresholds
-    could not be checked against a source; asking for them raises ``NotImplementedError``.
+    were not found in a source; asking for them raises ``NotImplementedError``.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``form``, ``control_median_stratum``, ``grade``, ``criterion``, ``source``.
+        Columns ``form``, ``control_median_stratum``, ``grade``, ``criterion``, ``quote`` (the
+        source's words for the row) and ``source``.
     """
-    rows = []
-    for rule in _RULES:
-        rows.append(
+    return pd.DataFrame(
+        [
             {
                 "form": rule.form,
                 "control_median_stratum": rule.stratum,
                 "grade": rule.grade,
                 "criterion": rule.criterion(),
+                "quote": rule.quote,
                 "source": _cite(rule.sources),
             }
-        )
-        if rule is _RULES[_LAST_ROW_OF_OS_12]:
-            rows.append(
-                {
-                    "form": "2a",
-                    "control_median_stratum": "≤12 months",
-                    "grade": 1,
-                    "criterion": _GRADE_1_OS_12,
-                    "source": _GRADE_1_SOURCE,
-                }
-            )
-    return pd.DataFrame(rows)
+            for rule in _RULES
+        ]
+    )
 
 
 def esmo_mcbs_form2a(
@@ -381,18 +493,21 @@ def esmo_mcbs_form2a(
     median_control: float,
     median_gain: float,
     *,
-    survival_gain_2_years: float | None = None,
+    landmark_survival_gain: float | None = None,
     hr_ci_upper: float | None = None,
 ) -> pd.Series:
     r"""Preliminary ESMO-MCBS v1.1 grade for a non-curative setting (form 2a for OS, 2b for PFS).
 
     The scale's dual rule grades a statistically significant result by the lower limit of the 95%
     confidence interval of the hazard ratio (relative benefit) together with the gain in median
-    (absolute benefit), with thresholds that depend on the control arm's median. The grade
-    returned is *preliminary*: the forms' adjustments for toxicity and quality of life, and the
-    long-term-survival (tail) criteria, are not applied.
+    (absolute benefit), with thresholds that depend on the control arm's median. Form 2a also
+    awards its maximal grade for an increase of at least 10 percentage points in survival at a
+    landmark (2, 3 or 5 years by sheet, :data:`LANDMARK_YEARS`). The grade returned is
+    *preliminary*: the adjustments for toxicity and quality of life are applied by
+    :func:`esmo_mcbs_final`.
 
-    Implemented thresholds, with the sources they were read from:
+    Implemented thresholds, with the sources they were read from (every row's words are in
+    :func:`esmo_mcbs_thresholds`):
 
     1. Maximal preliminary grade, both forms. Dafni et al., ESMO Open 2017;2:e000216, Table 1,
        "The ESMO-MCBS dual rule: implemented combined thresholds for the HR and the minimum
@@ -410,27 +525,26 @@ def esmo_mcbs_form2a(
        IF median OS with the standard treatment is >12 months, <24 months; IF median OS with the
        standard treatment is >24 months", and form 2b for "median PFS with standard treatment is
        <6 months" and ">6 months". Boundaries are taken as ≤12, (12, 24], >24 and ≤6, >6
-       months, as in Dafni et al. Table 1 and the calculator below. Dafni et al.'s ">12 months"
-       row is therefore applied to the >12 and ≤24 months sheet only.
+       months, as in Dafni et al. Table 1 and Büsch et al. Table 1 ("medC ≤ 12",
+       "medC ∈ (12, 24]", "medC > 24").
 
-    3. The lower grades of form 2a, control median ≤12 months, from a secondary source: the
-       CancerCalc ESMO-MCBS v1.1 calculator (https://www.cancercalc.com/esmo-mcbs.php), rows
-       read in order under "≤12 months": "HR ≤0.65 ... AND OS gain ≥3 months"; "Increase in 2
-       year survival ≥10%"; "HR ≤0.65 ... AND OS gain ≥2-<3 months"; "HR ≤0.65 ... AND OS gain
-       ≥1.5-<2 months"; "HR >0.65-≤0.7 ... AND OS gain ≥1.5months", each HR with the note "The
-       lower limit of the Hazard Ratio confidence interval should encompass the required HR."
-       These are graded 4, 4, 3, 2, 2. Grade 1 is taken as "none of these", i.e. lower limit
-       > 0.70 or gain < 1.5 months; that row was not in the sources searched.
+    3. Every grade of form 2a's three sheets, from a secondary source: Büsch CA, Krisam J, Kieser
+       M, Value Health 2022;25(11):1853-62, Table 1 ("ESMO's categories", with HR− the lower limit
+       of the CI), which implements ESMO-MCBS v1.1 (Cherny et al. 2017, its reference) and is read
+       in the authors' repository. Its "medC ≤ 12" row agrees cell by cell with a second secondary
+       source, the CancerCalc ESMO-MCBS v1.1 calculator (https://www.cancercalc.com/esmo-mcbs.php),
+       and its maximal grades for ≤ 12 and (12, 24] months with Dafni et al.; the (12, 24] and
+       > 24 months rows below the maximal grade, and the landmark alternatives of those two
+       sheets, rest on Büsch et al. alone. ESMO's scorecards 158 (MONALEESA-7) and 161
+       (MONALEESA-3), graded on the > 24 months sheet, agree with it
+       (:mod:`helpers.esmo_scorecards`).
 
-    Comparisons are inclusive as written ("≤", "≥"); a value within 1e-9 of a threshold counts
-    as equal to it, so that a gain computed from two reported medians is not lost to
-    floating-point error.
+    Comparisons are inclusive as written ("≤", "≥", "∈ [a, b)"); a value within 1e-9 of a
+    threshold counts as equal to it, so that a gain computed from two reported medians is not
+    lost to floating-point error.
 
     Not implemented (``NotImplementedError``; listed in :data:`ESMO_MCBS_NOT_FOUND`) because no
-    source searched gave the thresholds:
-    every grade for OS with control median > 24 months; grades below 4 for OS with control median
-    > 12 and ≤ 24 months (and that sheet's landmark-survival alternative); grades below 3 for
-    PFS/TTP (form 2b).
+    source searched gave the thresholds: grades below 3 for PFS/TTP (form 2b).
 
     Parameters
     ----------
@@ -441,10 +555,12 @@ def esmo_mcbs_form2a(
     median_control
         Median of the control arm, **in months** (it chooses the sheet).
     median_gain
-        Experimental minus control median, **in months** (see :func:`median_gain`).
-    survival_gain_2_years
-        Optional absolute increase in 2-year survival, as a probability (0.10 = 10 percentage
-        points); only form 2a with control median ≤ 12 months uses it.
+        Experimental minus control median, **in months** (see :func:`median_gain`, or
+        :func:`median_gain_from_hr` when the experimental median is not reached).
+    landmark_survival_gain
+        Optional absolute increase in survival at the sheet's landmark (2 years for a control
+        median ≤ 12 months, 3 years for > 12 and ≤ 24, 5 years for > 24), as a probability
+        (0.10 = 10 percentage points); form 2a only.
     hr_ci_upper
         Optional upper 95% limit; if given it must be below 1 (a significant benefit), because
         the forms grade a demonstrated benefit. Without it the benefit is assumed significant
@@ -455,10 +571,11 @@ def esmo_mcbs_form2a(
     -------
     pandas.Series
         ``endpoint``, ``form``, ``control_median_stratum``, ``hr_ci_lower``, ``median_control``,
-        ``median_gain``, ``survival_gain_2_years``, ``preliminary_grade``, ``maximal_grade``,
-        ``rule`` (a sentence saying which row fired), ``source``, ``status``
-        (``"preliminary: before toxicity and quality-of-life adjustments"``) and
-        ``significance_checked`` (whether ``hr_ci_upper`` confirmed a significant benefit).
+        ``median_gain``, ``landmark_years`` (form 2a) and ``landmark_survival_gain``,
+        ``preliminary_grade``, ``maximal_grade``, ``rule`` (a sentence saying which row fired),
+        ``source``, ``status`` (``"preliminary: before toxicity and quality-of-life
+        adjustments"``) and ``significance_checked`` (whether ``hr_ci_upper`` confirmed a
+        significant benefit).
     """
     key = str(endpoint).strip().upper()
     if key not in _FORM_OF_ENDPOINT:
@@ -482,50 +599,31 @@ def esmo_mcbs_form2a(
                 "statistically significant benefit for the form to grade"
             )
     stratum = _stratum(form, median_control)
-    if survival_gain_2_years is not None:
-        survival_gain_2_years = _check.number(
-            survival_gain_2_years,
-            "survival_gain_2_years",
+    landmark_years = LANDMARK_YEARS.get(stratum) if form == "2a" else None
+    if landmark_survival_gain is not None:
+        landmark_survival_gain = _check.number(
+            landmark_survival_gain,
+            "landmark_survival_gain",
             low=-1,
             high=1,
             hint="a difference of probabilities, not of percentages",
         )
-        if (form, stratum) != ("2a", "≤12 months"):
+        if form != "2a":
             raise ValueError(
-                "survival_gain_2_years is the alternative criterion of form 2a with a "
-                f"control median ≤12 months; this is form {form}, {stratum}"
+                "landmark_survival_gain is the alternative criterion of form 2a (overall survival); "
+                f"this is form {form}, {stratum}"
             )
-    if (form, stratum) == ("2a", ">24 months"):
-        raise NotImplementedError(
-            f"form 2a with control median OS > 24 months ({_fixed(median_control, 1)} "
-            "months): its thresholds were not found in the sources searched"
-        )
 
     fired = next(
         (
             r
             for r in _RULES
-            if r.form == form and r.stratum == stratum and r.applies(hr_ci_lower, gain, survival_gain_2_years)
+            if r.form == form and r.stratum == stratum and r.applies(hr_ci_lower, gain, landmark_survival_gain)
         ),
         None,
     )
     head = f"Form {form} ({key}), control median {_fixed(median_control, 2)} months ({stratum}): "
-    if fired is not None:
-        grade, source = fired.grade, _cite(fired.sources)
-        rule = (
-            f"{head}{fired.criterion()} (observed: HR lower limit "
-            f"{_fixed(hr_ci_lower, 2)}, median gain {_fixed(gain, 2)} months"
-            + (f", 2-year survival gain {survival_gain_2_years:.1%}" if survival_gain_2_years is not None else "")
-            + f") gives preliminary grade {grade}."
-        )
-    elif (form, stratum) == ("2a", "≤12 months"):
-        grade, source = 1, _GRADE_1_SOURCE
-        rule = (
-            f"{head}no row for grades 4–2 applies (HR lower limit "
-            f"{_fixed(hr_ci_lower, 2)}, median gain {_fixed(gain, 2)} months), "
-            "so preliminary grade 1."
-        )
-    else:
+    if fired is None:
         below = _MAXIMAL_GRADE[form] - 1
         raise NotImplementedError(
             f"form {form} ({key}), control median {stratum}: the criterion for the maximal grade "
@@ -534,6 +632,12 @@ def esmo_mcbs_form2a(
             f"months), and the thresholds for grades {below} to 1 were not found in the sources "
             "searched"
         )
+    observed = f"observed: HR lower limit {_fixed(hr_ci_lower, 2)}, median gain {_fixed(gain, 2)} months" + (
+        f", {landmark_years}-year survival gain {landmark_survival_gain:.1%}"
+        if landmark_survival_gain is not None
+        else ""
+    )
+    rule = f"{head}{fired.criterion()} ({observed}) gives preliminary grade {fired.grade}."
     return pd.Series(
         {
             "endpoint": key,
@@ -542,11 +646,12 @@ def esmo_mcbs_form2a(
             "hr_ci_lower": hr_ci_lower,
             "median_control": median_control,
             "median_gain": gain,
-            "survival_gain_2_years": survival_gain_2_years,
-            "preliminary_grade": grade,
+            "landmark_years": landmark_years,
+            "landmark_survival_gain": landmark_survival_gain,
+            "preliminary_grade": fired.grade,
             "maximal_grade": _MAXIMAL_GRADE[form],
             "rule": rule,
-            "source": source,
+            "source": _cite(fired.sources),
             "status": "preliminary: before toxicity and quality-of-life adjustments",
             "significance_checked": hr_ci_upper is not None,
         },

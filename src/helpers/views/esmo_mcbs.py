@@ -4,7 +4,8 @@ The rules are :mod:`helpers.benefit` (forms 2a and 2b, adjustments), the scoreca
 comparison :mod:`helpers.esmo_scorecards`; this module only words them for readers and glues the
 counts. Glue names: ``n_scorecards``, ``n_esmo_pages``, ``n_secondary_rows``, ``n_agree``,
 ``n_agree_adjusted``, ``n_not_graded``, ``n_final_not_computed``, ``n_differ``, ``differ_phrase``, ``agree_list``,
-``not_graded_list``, ``final_not_computed_list``, ``n_rules``, ``n_adjustments``, ``n_not_found``.
+``not_graded_list``, ``final_not_computed_list``, ``long_sheet_list``, ``n_rules``, ``n_adjustments``,
+``n_not_found`` (:func:`glue_counts`) and ``book_monaleesa_grades`` (:func:`glue_book_estimates`).
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ SOURCE_LABELS = {
     "scorecard_159": "ESMO scorecard 159",
     "scorecard_164": "ESMO scorecard 164",
     "scorecard_342": "ESMO scorecard 342",
+    "busch2022": "Büsch 2022, Table 1 (secondary)",
+    "busch2024": "Büsch 2024, appendix (secondary)",
 }
 
 
@@ -134,6 +137,7 @@ def rules() -> pd.DataFrame:
             "Control median": table["control_median_stratum"],
             "Grade": table["grade"],
             "Criterion": table["criterion"],
+            "Source's words": table["quote"],
             "Source": [_source_links(c) for c in table["source"]],
         }
     )
@@ -193,6 +197,13 @@ def book_estimates(evidence: Evidence, study_ids: tuple[str, ...] = ("monaleesa3
     return pd.DataFrame(out)
 
 
+def glue_book_estimates(table: pd.DataFrame) -> None:
+    """Glue ``book_monaleesa_grades``: the distinct grades of :func:`book_estimates`, in words
+    ("4", "3 and 4")."""
+    grades = sorted(set(table["Our grade"]))
+    glue("book_monaleesa_grades", " and ".join(grades))
+
+
 def grade(
     outcome: str, hr_ci_lower: float, median_control: float, gain: float, adjustment: str = "none"
 ) -> pd.DataFrame:
@@ -238,6 +249,8 @@ def glue_counts(table: pd.DataFrame) -> None:
     glue("agree_list", names("agrees"))
     glue("not_graded_list", names("not graded"))
     glue("final_not_computed_list", names("final not computed"))
+    on_long_sheet = table["our_rule"].str.contains("(>24 months)", regex=False)
+    glue("long_sheet_list", ", ".join(table.loc[on_long_sheet, "trial"]))
     glue("n_rules", len(benefit.esmo_mcbs_thresholds()))
     glue("n_adjustments", len(benefit.ESMO_MCBS_ADJUSTMENTS) - 1)
     glue("n_not_found", len(benefit.ESMO_MCBS_NOT_FOUND))
