@@ -38,6 +38,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_pages import TYPESET
 
 from conftest import DATA, ROOT
 from helpers import notebooks
@@ -154,9 +155,8 @@ def test_markup_from_data_shows_as_text_and_never_runs(injected_book, chromium, 
     context = chromium.new_context(viewport={"width": 1366, "height": 900})
     tab = context.new_page()
     tab.route("http*://**", lambda route: route.abort())  # offline, as the book must work
-    tab.goto((injected_book / "chapters" / f"{page}.html").as_uri())
-    tab.wait_for_load_state("load")
-    tab.wait_for_timeout(1500)  # MathJax typesets after load
+    tab.goto((injected_book / "chapters" / f"{page}.html").as_uri())  # returns at the load event
+    tab.evaluate(TYPESET)  # MathJax has typeset whatever it would typeset
     try:
         assert tab.evaluate("typeof window.__pwned") == "undefined"
         assert tab.evaluate('document.querySelectorAll(\'img[src="x"], a[href^="javascript"]\').length') == 0

@@ -39,6 +39,11 @@ def toc_pages() -> list[str]:
 
 PAGES = toc_pages()
 
+#: Resolves once MathJax has typeset the page (MathJax's startup promise), at once on a page
+#: without MathJax: a wait on the event itself rather than a guessed delay.
+TYPESET = """() => (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise)
+  ? window.MathJax.startup.promise.then(() => true) : true"""
+
 
 @pytest.fixture(scope="module")
 def browser(chromium):
@@ -59,9 +64,8 @@ def open_page(browser, page_path: str, width: int):
         route.abort()
 
     page.route(re.compile(r"^https?://"), block_network)  # the book must work with no network
-    page.goto((HTML / page_path).as_uri())
-    page.wait_for_load_state("load")
-    page.wait_for_timeout(300)  # MathJax typesets after load
+    page.goto((HTML / page_path).as_uri())  # returns at the load event
+    page.evaluate(TYPESET)
     return context, page, log
 
 
