@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -132,3 +133,15 @@ def chromium():
         instance = playwright.chromium.launch(executable_path=executable, args=handouts.FLAGS)
         yield instance
         instance.close()
+
+
+def assert_r_script_regenerates_reference(rscript, script, inputs, reference, read, tmp_path, tolerance: float) -> None:
+    """Re-run a committed R script (``Rscript script *inputs out``) and compare every value it
+    writes, read with ``read``, with the committed ``reference``: the same keys in the same order,
+    each value within ``tolerance`` (relative and absolute)."""
+    out = tmp_path / "reference.csv"
+    subprocess.run([rscript, str(script), *map(str, inputs), str(out)], check=True, capture_output=True)
+    fresh, committed = dict(read(out).items()), dict(read(reference).items())
+    assert list(fresh) == list(committed)
+    for key, value in committed.items():
+        assert fresh[key] == pytest.approx(value, rel=tolerance, abs=tolerance), key

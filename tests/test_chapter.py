@@ -9,18 +9,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from test_data_validation import (
-    CHOICE,
-    EFFECT,
     EFFECT_CI,
     SEARCH_LOG,
-    SOURCES,
     STUDY,
-    effect_rows,
     study_rows,
-    write_choices,
+    write_chapter_miniature,
     write_csv,
-    write_extraction,
-    write_miniature,
 )
 
 from helpers import chapter
@@ -80,13 +74,7 @@ CHOICES = [
 @pytest.fixture
 def data_dir(tmp_path):
     """The validator's miniature data set plus one trial of chapter her2_tkis, read at two cuts."""
-    folder = write_miniature(tmp_path / "data")
-    write_csv(folder / "sources.csv", SOURCES + [SECONDARY])
-    write_extraction(folder)
-    write_csv(folder / "studies.csv", study_rows(STUDY, TRIAL))
-    write_csv(folder / "effects.csv", effect_rows(EFFECT, EFFECT_CI, INTERIM, FINAL))
-    write_choices(folder, CHOICE[1:] + CHOICES)
-    return folder
+    return write_chapter_miniature(tmp_path / "data", [TRIAL], [INTERIM, FINAL], CHOICES, sources=[SECONDARY])
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -430,6 +431,30 @@ def write_miniature(folder: Path) -> Path:
         r for r in descriptor["resources"] if r["name"] not in ("subgroup_pairs", "treatment_line", "questions")
     ]
     (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    return folder
+
+
+def write_chapter_miniature(
+    folder: Path,
+    studies: Sequence[dict],
+    estimates: Sequence[dict],
+    choices: Sequence[list[str]],
+    *,
+    sources: Sequence[list[str]] = (),
+    certainty: tuple[str, list[list[str]]] | None = None,
+) -> Path:
+    """:func:`write_miniature` plus one chapter's studies, estimates and estimate choices (the view
+    tests' data sets): ``sources`` are added to :data:`SOURCES`, ``certainty`` is ``(chapter,
+    rows)`` for that chapter's certainty file."""
+    folder = write_miniature(folder)
+    write_csv(folder / "sources.csv", SOURCES + list(sources))
+    write_extraction(folder)
+    write_csv(folder / "studies.csv", study_rows(STUDY, *studies))
+    write_csv(folder / "effects.csv", effect_rows(EFFECT, EFFECT_CI, *estimates))
+    if certainty is not None:
+        chapter, rows = certainty
+        write_csv(folder / "appraisal" / f"certainty_{chapter}.csv", rows)
+    write_choices(folder, CHOICE[1:] + list(choices))
     return folder
 
 

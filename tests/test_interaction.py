@@ -10,13 +10,12 @@ shared by both subgroups of a trial (Fisher et al. 2017).
 from __future__ import annotations
 
 import math
-import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, assert_r_script_regenerates_reference
 from helpers import interaction, meta
 
 R_DATA = ROOT / "tests" / "reference" / "r_interaction_data.csv"
@@ -147,12 +146,7 @@ def test_r_reference_covers_every_dataset_analysis_and_model(r_values):
 @pytest.mark.r_live
 def test_r_metafor_interaction_reference_regenerates_identically(rscript, tmp_path):
     """Re-run the committed R script and compare with the committed reference values."""
-    out = tmp_path / "reference.csv"
-    subprocess.run([rscript, str(R_SCRIPT), str(R_DATA), str(out)], check=True, capture_output=True)
-    fresh, committed = read_reference(out), read_reference(R_REFERENCE)
-    assert list(fresh.index) == list(committed.index)
-    for key, value in committed.items():
-        assert fresh[key] == pytest.approx(value, rel=1e-10, abs=1e-10), key
+    assert_r_script_regenerates_reference(rscript, R_SCRIPT, [R_DATA], R_REFERENCE, read_reference, tmp_path, 1e-10)
 
 
 # Properties.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import subprocess
 
 import matplotlib as mpl
 import numpy as np
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 from matplotlib.patches import Polygon
 from statsmodels.stats.meta_analysis import combine_effects
 
-from conftest import ROOT
+from conftest import ROOT, assert_r_script_regenerates_reference
 from helpers import meta, plotting
 
 R_DATA = ROOT / "tests" / "reference" / "r_metafor_data.csv"
@@ -184,12 +183,7 @@ def test_reml_where_plain_fisher_scoring_cycles_against_r_metafor_stepadj(r_valu
 @pytest.mark.r_live
 def test_r_metafor_reference_regenerates_identically(rscript, tmp_path):
     """Re-run the committed R script and compare with the committed reference values."""
-    out = tmp_path / "reference.csv"
-    subprocess.run([rscript, str(R_SCRIPT), str(R_DATA), str(out)], check=True, capture_output=True)
-    fresh, committed = read_reference(out), read_reference(R_REFERENCE)
-    assert list(fresh.index) == list(committed.index)
-    for key, value in committed.items():
-        assert fresh[key] == pytest.approx(value, rel=1e-10, abs=1e-10), key
+    assert_r_script_regenerates_reference(rscript, R_SCRIPT, [R_DATA], R_REFERENCE, read_reference, tmp_path, 1e-10)
 
 
 # Documented edge cases and errors.

@@ -7,13 +7,11 @@ R reference values come from ``tests/r/reanalysis_kmdata.R`` run on the committe
 
 from __future__ import annotations
 
-import subprocess
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, assert_r_script_regenerates_reference
 from helpers import reanalysis
 from helpers.data import load_reconstructed
 
@@ -191,9 +189,5 @@ def test_a_cut_beyond_follow_up_is_an_error():
 @pytest.mark.r_live
 def test_r_reanalysis_reference_regenerates_identically(rscript, tmp_path):
     """Re-run the committed R script on the committed rows and compare with the committed values."""
-    out = tmp_path / "reference.csv"
-    subprocess.run([rscript, str(R_SCRIPT), str(ROOT / "data" / "kmdata"), str(out)], check=True, capture_output=True)
-    fresh, committed = read_reference(out), read_reference(R_REFERENCE)
-    assert fresh.keys() == committed.keys()
-    for key, value in committed.items():
-        assert fresh[key] == pytest.approx(value, rel=1e-12, abs=1e-12), key
+    kmdata = ROOT / "data" / "kmdata"
+    assert_r_script_regenerates_reference(rscript, R_SCRIPT, [kmdata], R_REFERENCE, read_reference, tmp_path, 1e-12)

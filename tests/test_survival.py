@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, assert_r_script_regenerates_reference
 from helpers import survival
 
 R_REFERENCE = ROOT / "tests" / "reference" / "r_survival_gbsg2.csv"
@@ -140,12 +139,7 @@ def test_r_survival_reference_regenerates_identically(rscript, tmp_path):
     from lifelines.datasets import load_gbsg2
 
     load_gbsg2().to_csv(csv, index=False)
-    out = tmp_path / "reference.csv"
-    subprocess.run([rscript, str(R_SCRIPT), str(csv), str(out)], check=True, capture_output=True)
-    fresh, committed = read_reference(out), read_reference(R_REFERENCE)
-    assert fresh.keys() == committed.keys()
-    for key, value in committed.items():
-        assert fresh[key] == pytest.approx(value, rel=1e-12, abs=1e-12), key
+    assert_r_script_regenerates_reference(rscript, R_SCRIPT, [csv], R_REFERENCE, read_reference, tmp_path, 1e-12)
 
 
 def test_landmark_against_hand_computation():

@@ -12,17 +12,9 @@ from __future__ import annotations
 import pytest
 from test_data_validation import (
     CERTAINTY_HEADER,
-    CHOICE,
     EFFECT,
-    EFFECT_CI,
-    SOURCES,
     STUDY,
-    effect_rows,
-    study_rows,
-    write_choices,
-    write_csv,
-    write_extraction,
-    write_miniature,
+    write_chapter_miniature,
 )
 
 from helpers import chapter
@@ -124,13 +116,9 @@ CERTAINTY = [
 @pytest.fixture
 def ch(tmp_path):
     """The validator's miniature data set plus one trial and one registry record of the chapter."""
-    folder = write_miniature(tmp_path / "data")
-    write_csv(folder / "sources.csv", SOURCES)
-    write_extraction(folder)
-    write_csv(folder / "studies.csv", study_rows(STUDY, TRIAL_A, REGISTRY_B))
-    write_csv(folder / "effects.csv", effect_rows(EFFECT, EFFECT_CI, *ESTIMATES))
-    write_csv(folder / "appraisal" / f"certainty_{CHAPTER}.csv", CERTAINTY)
-    write_choices(folder, CHOICE[1:] + CHOICES)
+    folder = write_chapter_miniature(
+        tmp_path / "data", [TRIAL_A, REGISTRY_B], ESTIMATES, CHOICES, certainty=(CHAPTER, CERTAINTY)
+    )
     loaded = chapter.load(CHAPTER, folder)
     view.label_rows(loaded)
     return loaded
@@ -297,13 +285,14 @@ def ch_more(tmp_path):
     """The miniature of :func:`ch` plus a PFS estimate, a copy of the final OS estimate from a
     secondary page, a pre-metastatic pilot study with a result and a single-arm study of an
     approved drug."""
-    folder = write_miniature(tmp_path / "data")
-    write_csv(folder / "sources.csv", SOURCES + [NEWS])
-    write_extraction(folder)
-    write_csv(folder / "studies.csv", study_rows(STUDY, TRIAL_A, REGISTRY_B, PILOT_C, SINGLE_ARM_D))
-    write_csv(folder / "effects.csv", effect_rows(EFFECT, EFFECT_CI, *ESTIMATES, *MORE_ESTIMATES))
-    write_csv(folder / "appraisal" / f"certainty_{CHAPTER}.csv", CERTAINTY)
-    write_choices(folder, CHOICE[1:] + CHOICES)
+    folder = write_chapter_miniature(
+        tmp_path / "data",
+        [TRIAL_A, REGISTRY_B, PILOT_C, SINGLE_ARM_D],
+        ESTIMATES + MORE_ESTIMATES,
+        CHOICES,
+        sources=[NEWS],
+        certainty=(CHAPTER, CERTAINTY),
+    )
     loaded = chapter.load(CHAPTER, folder)
     view.label_rows(loaded)
     return loaded

@@ -12,17 +12,9 @@ import math
 import pytest
 from test_data_validation import (
     CERTAINTY,
-    CHOICE,
     EFFECT,
-    EFFECT_CI,
-    SOURCES,
     STUDY,
-    effect_rows,
-    study_rows,
-    write_choices,
-    write_csv,
-    write_extraction,
-    write_miniature,
+    write_chapter_miniature,
 )
 
 from helpers import chapter
@@ -139,13 +131,14 @@ LIVER_CERTAINTY = [
 
 @pytest.fixture
 def ch(tmp_path):
-    folder = write_miniature(tmp_path / "data")
-    write_csv(folder / "sources.csv", SOURCES + [SECONDARY])
-    write_extraction(folder)
-    write_csv(folder / "studies.csv", study_rows(STUDY, TRIAL_P, TRIAL_Q))
-    write_csv(folder / "effects.csv", effect_rows(EFFECT, EFFECT_CI, P_PFS, Q_PFS, P_OS))
-    write_choices(folder, CHOICE[1:] + CHOICES)
-    write_csv(folder / "appraisal" / "certainty_her2_tkis.csv", [CERTAINTY[0], LIVER_CERTAINTY])
+    folder = write_chapter_miniature(
+        tmp_path / "data",
+        [TRIAL_P, TRIAL_Q],
+        [P_PFS, Q_PFS, P_OS],
+        CHOICES,
+        sources=[SECONDARY],
+        certainty=("her2_tkis", [CERTAINTY[0], LIVER_CERTAINTY]),
+    )
     return chapter.load("her2_tkis", folder)
 
 

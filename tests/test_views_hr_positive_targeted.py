@@ -8,17 +8,9 @@ from __future__ import annotations
 
 import pytest
 from test_data_validation import (
-    CHOICE,
     EFFECT,
-    EFFECT_CI,
-    SOURCES,
     STUDY,
-    effect_rows,
-    study_rows,
-    write_choices,
-    write_csv,
-    write_extraction,
-    write_miniature,
+    write_chapter_miniature,
 )
 
 from helpers import chapter
@@ -95,13 +87,7 @@ CHOICES = [
 @pytest.fixture
 def ch(tmp_path):
     """The validator's miniature data set plus two trials of the HR-positive chapter."""
-    folder = write_miniature(tmp_path / "data")
-    write_csv(folder / "sources.csv", SOURCES)
-    write_extraction(folder)
-    write_csv(folder / "studies.csv", study_rows(STUDY, TRIAL_A, TRIAL_B))
-    write_csv(folder / "effects.csv", effect_rows(EFFECT, EFFECT_CI, *ESTIMATES))
-    write_choices(folder, CHOICE[1:] + CHOICES)
-    return chapter.load(CHAPTER, folder)
+    return chapter.load(CHAPTER, write_chapter_miniature(tmp_path / "data", [TRIAL_A, TRIAL_B], ESTIMATES, CHOICES))
 
 
 @pytest.fixture

@@ -26,7 +26,16 @@ import pandas as pd
 
 from helpers import _check
 
-__all__ = ["numbers_at_risk", "product_limit", "km_steps", "km_value_at", "km_median", "km_area", "curve_distance"]
+__all__ = [
+    "numbers_at_risk",
+    "product_limit",
+    "greenwood_at",
+    "km_steps",
+    "km_value_at",
+    "km_median",
+    "km_area",
+    "curve_distance",
+]
 
 
 def _query_times(values, name: str) -> np.ndarray:
@@ -69,6 +78,31 @@ def product_limit(durations, events) -> pd.DataFrame:
     return pd.DataFrame(
         {"time": times, "at_risk": at_risk, "events": deaths, "survival": np.cumprod(1 - deaths / at_risk)}
     )
+
+
+def greenwood_at(durations, events, times) -> tuple[np.ndarray, np.ndarray]:
+    r""":math:`\hat S(t)` and Greenwood's :math:`\widehat{\mathrm{Var}}\,\hat S(t) = \hat S(t)^2
+    \sum_{t_i \le t} d_i / (n_i (n_i - d_i))` at each of ``times`` (Klein & Moeschberger 4.2).
+
+    A term with :math:`n_i = d_i` (the last patients at risk all have the event) is left out,
+    as the curve is 0 from there and so is its variance.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The estimate and its variance at each time (1 and 0 before the first event).
+    """
+    table = product_limit(durations, events)
+    times = _query_times(times, "times")
+    if table.empty:  # no event: the curve is 1 with no variance
+        return np.ones_like(times), np.zeros_like(times)
+    at_risk, deaths = table["at_risk"].to_numpy(), table["events"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)), 0.0)
+    index = np.searchsorted(table["time"].to_numpy(), times, side="right") - 1
+    level = np.where(index < 0, 1.0, table["survival"].to_numpy()[np.maximum(index, 0)])
+    summed = np.where(index < 0, 0.0, np.cumsum(terms)[np.maximum(index, 0)])
+    return level, level**2 * summed
 
 
 def km_steps(durations, events) -> tuple[np.ndarray, np.ndarray]:

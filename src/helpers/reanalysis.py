@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers import _check, survival
-from helpers.km import numbers_at_risk, product_limit
+from helpers.km import greenwood_at, numbers_at_risk
 
 __all__ = [
     "rmst_differences",
@@ -121,22 +121,6 @@ def rmst_differences(
     return pd.DataFrame(rows).set_index("horizon")
 
 
-def _greenwood(durations, events, times: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    r""":math:`\hat S(t)` and Greenwood's :math:`\widehat{\mathrm{Var}}\,\hat S(t) = \hat S(t)^2
-    \sum_{t_i \le t} d_i / (n_i (n_i - d_i))` at each of ``times`` (Klein & Moeschberger 4.2)."""
-    table = product_limit(durations, events)
-    times = np.asarray(times, dtype=float)
-    if table.empty:  # no event: the curve is 1 with no variance
-        return np.ones_like(times), np.zeros_like(times)
-    at_risk, deaths = table["at_risk"].to_numpy(), table["events"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)), 0.0)
-    index = np.searchsorted(table["time"].to_numpy(), times, side="right") - 1
-    level = np.where(index < 0, 1.0, table["survival"].to_numpy()[np.maximum(index, 0)])
-    summed = np.where(index < 0, 0.0, np.cumsum(terms)[np.maximum(index, 0)])
-    return level, level**2 * summed
-
-
 def milestone_survival(
     df: pd.DataFrame,
     duration_col: str,
@@ -171,7 +155,7 @@ def milestone_survival(
         durations, events = kmf.durations, kmf.event_observed
         if times[-1] > durations.max():
             raise ValueError(f"arm {arm!r}: time {times[-1]:g} lies beyond the last follow-up time {durations.max():g}")
-        level, variance = _greenwood(durations, events, times)
+        level, variance = greenwood_at(durations, events, times)
         band = kmf.confidence_interval_survival_function_
         for t, s, v in zip(times, level, variance):
             limits = band.loc[:t].iloc[-1]

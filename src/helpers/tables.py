@@ -48,6 +48,8 @@ __all__ = [
     "LIVER_FACT_HEADERS",
     "NOT_FOUND",
     "liver_facts_table",
+    "quoted_facts_cell",
+    "per_drug_facts_table",
     "SUBGROUP_LABELS",
     "subgroup_label_counts",
     "context_facts_table",
@@ -576,16 +578,45 @@ def page_address(source: pd.Series) -> str:
     return str(public) if public is not None and pd.notna(public) else str(source["url"])
 
 
-def _liver_cell(evidence: Evidence, rows: pd.DataFrame) -> str:
-    if rows.empty or (rows["status"] == "not_found").all():
+def quoted_facts_cell(evidence: Evidence, rows: pd.DataFrame) -> str:
+    """One table cell for facts of ``data/liver_facts.csv`` or ``data/drug_facts.csv``: each traced
+    value in quotation marks, with what it applies to (``scope``, where the table has it) and a
+    link to its source (:func:`_source_href`), marked "secondary" when the page was not the label
+    or paper itself; several values are stacked. :data:`NOT_FOUND` when no row is traced."""
+    if "status" in rows:
+        rows = rows[rows["status"] == "found"]
+    if rows.empty:
         return NOT_FOUND
     parts = []
-    for _, row in rows[rows["status"] == "found"].iterrows():
+    for _, row in rows.iterrows():
         source = evidence.sources.loc[row["source_id"]]
         where = link("source", _source_href(source)) + ("" if source["kind"] == "primary" else ", secondary")
-        scope = escape(f"{row['scope']}; ") if pd.notna(row["scope"]) else ""
+        scope = escape(f"{row['scope']}; ") if pd.notna(row.get("scope")) else ""
         parts.append(Markup("“") + str(row["value"]) + Markup("” (") + scope + where + Markup(")"))
     return Markup("<br>").join(parts)
+
+
+def per_drug_facts_table(
+    facts: pd.DataFrame,
+    evidence: Evidence,
+    headers: dict[str, str],
+    drugs: Sequence[str],
+    known: Sequence[str],
+    file: str,
+) -> pd.DataFrame:
+    """One line per drug of ``drugs`` (each must be in ``known``, the drugs of ``file``), one
+    column per kind of fact in ``headers`` (fact key -> column header), cells by
+    :func:`quoted_facts_cell`."""
+    unknown = [d for d in drugs if d not in known]
+    if unknown:
+        raise ValueError(f"drugs must be among {list(known)} ({file}, column drug), got {unknown}")
+    out = []
+    for drug in drugs:
+        own = facts[facts["drug"] == drug]
+        out.append(
+            {"Drug": drug, **{h: quoted_facts_cell(evidence, own[own["fact"] == f]) for f, h in headers.items()}}
+        )
+    return pd.DataFrame(out, columns=["Drug", *headers.values()])
 
 
 def liver_facts_table(
@@ -621,16 +652,8 @@ def liver_facts_table(
         raise ValueError(f"facts must be among {list(LIVER_FACT_HEADERS)}, got {unknown}")
     known = list(dict.fromkeys(liver["drug"]))
     drugs = known if drugs is None else list(drugs)
-    unknown = [d for d in drugs if d not in known]
-    if unknown:
-        raise ValueError(f"drugs must be among {known} (data/liver_facts.csv, column drug), got {unknown}")
-    out = []
-    for drug in drugs:
-        own = liver[liver["drug"] == drug]
-        out.append(
-            {"Drug": drug, **{LIVER_FACT_HEADERS[f]: _liver_cell(evidence, own[own["fact"] == f]) for f in facts}}
-        )
-    return pd.DataFrame(out, columns=["Drug"] + [LIVER_FACT_HEADERS[f] for f in facts])
+    headers = {f: LIVER_FACT_HEADERS[f] for f in facts}
+    return per_drug_facts_table(liver, evidence, headers, drugs, known, "data/liver_facts.csv")
 
 
 #: Subgroup labels of ``data/effects.csv`` (column ``population``) that describe where the disease

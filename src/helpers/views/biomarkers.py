@@ -63,20 +63,6 @@ DRUG_GLUE = {
 }
 
 
-def _cell(evidence: Evidence, rows: pd.DataFrame) -> str:
-    """Each value in quotation marks with a link to its source ("secondary" marked), stacked; or
-    :data:`helpers.tables.NOT_FOUND` when no row states it."""
-    if rows.empty:
-        return tables.NOT_FOUND
-    parts = []
-    for _, row in rows.iterrows():
-        source = evidence.sources.loc[row["source_id"]]
-        where = tables.link("source", tables._source_href(source))
-        where += "" if source["kind"] == "primary" else ", secondary"
-        parts.append(tables.Markup("“") + str(row["value"]) + tables.Markup("” (") + where + tables.Markup(")"))
-    return tables.Markup("<br>").join(parts)
-
-
 def biomarker_table(evidence: Evidence, drugs: Sequence[str] | None = None) -> pd.DataFrame:
     """One line per drug: the test result that selects patients and the test or sample that gives
     it (``data/drug_facts.csv``, facts :data:`BIOMARKER_HEADERS`), ready for
@@ -105,19 +91,7 @@ def biomarker_table(evidence: Evidence, drugs: Sequence[str] | None = None) -> p
     biomarker = facts[facts["fact"].isin(BIOMARKER_HEADERS)]
     known = list(dict.fromkeys(facts["drug"]))
     drugs = list(dict.fromkeys(biomarker["drug"])) if drugs is None else list(drugs)
-    unknown = [d for d in drugs if d not in known]
-    if unknown:
-        raise ValueError(f"drugs must be among {known} (data/drug_facts.csv, column drug), got {unknown}")
-    out = []
-    for drug in drugs:
-        own = biomarker[biomarker["drug"] == drug]
-        out.append(
-            {
-                "Drug": drug,
-                **{header: _cell(evidence, own[own["fact"] == f]) for f, header in BIOMARKER_HEADERS.items()},
-            }
-        )
-    return pd.DataFrame(out, columns=["Drug", *BIOMARKER_HEADERS.values()])
+    return tables.per_drug_facts_table(biomarker, evidence, BIOMARKER_HEADERS, drugs, known, "data/drug_facts.csv")
 
 
 def glue_biomarkers(evidence: Evidence) -> pd.DataFrame:

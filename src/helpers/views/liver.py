@@ -315,8 +315,13 @@ def pooled_across_kinds(evidence: Evidence, chapter_name: str, level: float = 0.
         ``Trials`` (names), ``Subgroups``, ``Approach``, ``Model``, ``Ratio of HRs`` (with CI) and
         ``p``. Empty (with the columns) when no class has two trials.
     """
+    return _pooled_table(list(_pooled_groups(evidence, chapter_name, level)), level)
+
+
+def _pooled_table(groups: list, level: float) -> pd.DataFrame:
+    """The rows of :func:`pooled_across_kinds` from :func:`_pooled_groups`."""
     rows = []
-    for drug_class, endpoint, group, table in _pooled_groups(evidence, chapter_name, level):
+    for drug_class, endpoint, group, table in groups:
         kinds = sorted(set(group["kind"]))
         for _, r in table.iterrows():
             rows.append(
@@ -342,8 +347,8 @@ def glue_pooled_across_kinds(evidence: Evidence, chapter_name: str, prefix: str)
     as a sentence), for the first class and endpoint (a chapter with more than one pooled class
     cites the table for the others). Returns the table.
     """
-    table = pooled_across_kinds(evidence, chapter_name)
     groups = list(_pooled_groups(evidence, chapter_name, 0.95))
+    table = _pooled_table(groups, 0.95)
     if not groups:
         return table
     _, _, group, compared = groups[0]
