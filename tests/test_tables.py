@@ -223,8 +223,13 @@ def test_liver_facts_table_cell_quotes_the_value_and_marks_secondary_copies(evid
 
 
 def test_liver_facts_table_says_not_found_for_a_kind_no_source_states(evidence):
-    table = tables.liver_facts_table(evidence, facts=["liver_monitoring"], drugs=["atezolizumab (Tecentriq)"])
-    assert table.iloc[0]["Liver tests while on treatment"] == "not found in the sources searched"
+    # Every (drug, kind) cell of the committed data with no traced row reads "not found".
+    liver = evidence.liver_facts
+    untraced = liver.groupby(["drug", "fact"])["status"].agg(lambda s: (s == "not_found").all())
+    assert untraced.sum() > 0
+    for drug, fact in untraced[untraced].index:
+        table = tables.liver_facts_table(evidence, facts=[fact], drugs=[drug])
+        assert table.iloc[0][tables.LIVER_FACT_HEADERS[fact]] == "not found in the sources searched"
 
 
 def test_liver_facts_table_names_an_unknown_kind_or_drug(evidence):
