@@ -97,3 +97,13 @@ def test_rule_table_quotes_the_words_of_each_source():
     assert len(long_sheet) == 6
     assert long_sheet["Source"].str.contains(">Büsch 2022, Table 1 (secondary)</a>", regex=False).all()
     assert long_sheet["Source"].str.contains('href="https://doi.org/10.1177/0272989X241239928"', regex=False).all()
+
+
+def test_scorecard_exercises_read_their_inputs_from_the_data():
+    # PALOMA-3: form 2b, 3, QoL 1+ -> 4; MONARCH 3 without its downgrade stays 3; MONALEESA-3 4, 4.
+    assert list(view.scorecard_grade("esmo_6")["Grade"]) == [3, 4]
+    assert list(view.scorecard_grade("esmo_159", adjustment="none")["Grade"]) == [3, 3]
+    assert list(view.scorecard_grade("esmo_161")["Grade"]) == [4, 4]
+    assert view.scorecard_gain_from_hr("esmo_158") == "16.7 months"  # 40.9 * (1 / 0.71 - 1)
+    with pytest.raises(ValueError, match=r"scorecard_id must be one of .*got 'esmo_0'"):
+        view.scorecard_grade("esmo_0")

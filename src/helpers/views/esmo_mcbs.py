@@ -221,6 +221,34 @@ def grade(
     )
 
 
+def _scorecard(scorecard_id: str) -> pd.Series:
+    table = esmo_scorecards.read_scorecards().set_index("scorecard_id")
+    if scorecard_id not in table.index:
+        raise ValueError(
+            f"scorecard_id must be one of {list(table.index)} (data/esmo_scorecards.csv), got {scorecard_id!r}"
+        )
+    return table.loc[scorecard_id]
+
+
+def scorecard_grade(scorecard_id: str, adjustment: str | None = None) -> pd.DataFrame:
+    """:func:`grade` on the inputs ESMO printed on one scorecard (``data/esmo_scorecards.csv``),
+    with ESMO's adjustment unless ``adjustment`` names another (for the exercises)."""
+    row = _scorecard(scorecard_id)
+    return grade(
+        row["evaluated_outcome"],
+        float(row["hr_ci_lower"]),
+        float(row["control_median_months"]),
+        float(row["gain_months"]),
+        row["adjustment"] if adjustment is None else adjustment,
+    )
+
+
+def scorecard_gain_from_hr(scorecard_id: str) -> str:
+    """:func:`gain_from_hr` from one scorecard's control median and hazard ratio (point estimate)."""
+    row = _scorecard(scorecard_id)
+    return gain_from_hr(float(row["control_median_months"]), float(row["hr"]))
+
+
 def gain_from_hr(median_control: float, hr: float) -> str:
     """:func:`helpers.benefit.median_gain_from_hr`, in months with one decimal (for the exercises)."""
     return f"{format_number(benefit.median_gain_from_hr(median_control, hr), 1)} months"
