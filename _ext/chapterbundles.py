@@ -21,11 +21,11 @@ written (a strict build then fails, as it should in CI, where ``make`` installs 
 
 from __future__ import annotations
 
-import posixpath
 import subprocess
 import time
 from pathlib import Path
 
+from datadownloads import download_link  # a sibling local extension (_ext/ is on the path)
 from docutils import nodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -54,11 +54,6 @@ def _bundleable(app) -> dict[str, str]:
     return app.bclm_chapter_bundles
 
 
-def _link(text: str, target: str, docname: str) -> nodes.reference:
-    uri = posixpath.relpath(target, posixpath.dirname(docname) or ".")
-    return nodes.reference("", "", nodes.literal(text=text), refuri=uri, internal=True, classes=["download"])
-
-
 class ChapterDownloads(SphinxDirective):
     """A list of the runnable downloads: the book's zip, then each chapter's zip under its title."""
 
@@ -75,14 +70,14 @@ class ChapterDownloads(SphinxDirective):
             whole = nodes.paragraph()
             whole += nodes.strong(text="Every chapter below in one folder")
             whole += nodes.Text(" (one data package, one install): ")
-            whole += _link(f"{bundle.BOOK_BUNDLE}.zip", f"{base}/{bundle.BOOK_BUNDLE}.zip", docname)
+            whole += download_link(f"{bundle.BOOK_BUNDLE}.zip", f"{base}/{bundle.BOOK_BUNDLE}.zip", docname)
             items += nodes.list_item("", whole)
         for chapter_doc, zip_name in chapters.items():
             notebook = Path(self.env.srcdir) / f"{chapter_doc}.ipynb"
             self.env.note_dependency(str(notebook))
             line = nodes.paragraph()
             line += nodes.Text(f"{bundle.chapter_title(notebook)}: ")
-            line += _link(zip_name, f"{base}/{zip_name}", docname)
+            line += download_link(zip_name, f"{base}/{zip_name}", docname)
             items += nodes.list_item("", line)
         return [items]
 

@@ -96,8 +96,9 @@ def copy_data_downloads(data_dir: Path, outdir: Path) -> list[Path]:
     return written
 
 
-def _link(text: str, target: str, docname: str) -> nodes.reference:
-    """A link from page ``docname`` to ``target`` (a path under the HTML output), shown as ``text``."""
+def download_link(text: str, target: str, docname: str) -> nodes.reference:
+    """A link from page ``docname`` to ``target`` (a path under the HTML output), shown as ``text``
+    (also used by ``chapterbundles``)."""
     uri = posixpath.relpath(target, posixpath.dirname(docname) or ".")
     return nodes.reference("", "", nodes.literal(text=text), refuri=uri, internal=True, classes=["download"])
 
@@ -117,7 +118,7 @@ class DataDownloads(SphinxDirective):
         whole = nodes.paragraph()
         whole += nodes.strong(text="The whole data package")
         whole += nodes.Text(" (every table, datapackage.json and README.md): ")
-        whole += _link(ZIP_NAME, f"{base}/{ZIP_NAME}", docname)
+        whole += download_link(ZIP_NAME, f"{base}/{ZIP_NAME}", docname)
         items += nodes.list_item("", whole)
         for resource in json.loads(descriptor.read_text(encoding="utf-8"))["resources"]:
             paths = resource["path"] if isinstance(resource["path"], list) else [resource["path"]]
@@ -126,7 +127,7 @@ class DataDownloads(SphinxDirective):
             for index, path in enumerate(paths):
                 if index:
                     line += nodes.Text(", ")
-                line += _link(Path(path).name, f"{base}/{path}", docname)
+                line += download_link(Path(path).name, f"{base}/{path}", docname)
             items += nodes.list_item("", line)
         return [items]
 

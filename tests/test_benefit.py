@@ -498,3 +498,21 @@ def test_landmark_risks_agree_with_the_exponential_survival_function(median_e, m
 def test_landmark_risks_reject_a_landmark_that_is_not_positive():
     with pytest.raises(ValueError, match="landmark"):
         benefit.landmark_risks_exponential(10.0, 8.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "median_control", "sheet"),
+    [
+        ("OS", 12.0, "≤12 months"),
+        ("os", 12.01, ">12 and ≤24 months"),
+        ("OS", 24.0, ">12 and ≤24 months"),
+        ("OS", 24.1, ">24 months"),
+        ("PFS", 6.0, "≤6 months"),
+        ("TTP", 6.1, ">6 months"),
+    ],
+)
+def test_sheet_boundaries_follow_the_v11_strata(endpoint, median_control, sheet):
+    # Dafni 2017 / Büsch 2022: "≤12 months", "medC ∈ (12, 24]", "medC > 24"; "≤6 months", ">6 months".
+    assert benefit.esmo_mcbs_sheet(endpoint, median_control) == sheet
+    with pytest.raises(ValueError, match="endpoint must be one of"):
+        benefit.esmo_mcbs_sheet("DFS", median_control)

@@ -232,6 +232,30 @@ SINGLE_ARM_D = dict(
     setting="after one line",
     design_quote="a single-arm phase 3 study",
 )
+
+
+def one_arm_result(effect_id, study_id, endpoint, population, arm, percent, quote):
+    """A percentage reported for one arm (no comparator, no hazard ratio or medians)."""
+    return dict(
+        EFFECT,
+        effect_id=effect_id,
+        study_id=study_id,
+        endpoint=endpoint,
+        population=population,
+        arm_experimental=arm,
+        arm_control="",
+        median_experimental="",
+        median_control="",
+        median_unit="",
+        hr="",
+        p_value="",
+        p_operator="",
+        percent_experimental=percent,
+        analysis="primary",
+        quote=quote,
+    )
+
+
 MORE_ESTIMATES = [
     # Sorts before every other id, so a table built from index-aligned columns would misplace it.
     dict(
@@ -241,41 +265,11 @@ MORE_ESTIMATES = [
     ),
     # The final OS estimate again, from a secondary page: drawn once, from the primary source.
     dict(estimate("a_os_final_news", "ITT", "0.75", "0.62", "0.91"), source_id="news2025"),
-    dict(
-        EFFECT,
-        effect_id="c_pcr",
-        study_id="pilot_c",
-        endpoint="pCR",
-        population="ITT",
-        arm_experimental="virus + chemotherapy",
-        arm_control="",
-        median_experimental="",
-        median_control="",
-        median_unit="",
-        hr="",
-        p_value="",
-        p_operator="",
-        percent_experimental="45.9",
-        analysis="primary",
-        quote="45.9% had a pathological complete response",
+    one_arm_result(
+        "c_pcr", "pilot_c", "pCR", "ITT", "virus + chemotherapy", "45.9", "45.9% had a pathological complete response"
     ),
-    dict(
-        EFFECT,
-        effect_id="d_orr",
-        study_id="single_arm_d",
-        endpoint="ORR",
-        population="cohort",
-        arm_experimental="approved drug",
-        arm_control="",
-        median_experimental="",
-        median_control="",
-        median_unit="",
-        hr="",
-        p_value="",
-        p_operator="",
-        percent_experimental="62.7",
-        analysis="primary",
-        quote="the objective response rate was 62.7%",
+    one_arm_result(
+        "d_orr", "single_arm_d", "ORR", "cohort", "approved drug", "62.7", "the objective response rate was 62.7%"
     ),
 ]
 

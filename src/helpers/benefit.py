@@ -39,6 +39,7 @@ __all__ = [
     "landmark_risks_exponential",
     "esmo_mcbs_thresholds",
     "esmo_mcbs_form2a",
+    "esmo_mcbs_sheet",
     "ESMO_MCBS_ADJUSTMENTS",
     "esmo_mcbs_adjustments",
     "esmo_mcbs_final",
@@ -450,6 +451,16 @@ _FORM_OF_ENDPOINT = {"OS": "2a", "PFS": "2b", "TTP": "2b"}
 
 def _cite(keys: tuple[str, ...]) -> str:
     return "; ".join(ESMO_MCBS_SOURCES[k] for k in keys)
+
+
+def esmo_mcbs_sheet(endpoint: str, median_control: float) -> str:
+    """The sheet of the form that grades ``endpoint`` ("OS": form 2a, "PFS"/"TTP": form 2b) for a
+    control median of ``median_control`` months: "≤12 months", ">12 and ≤24 months" or
+    ">24 months" (form 2a); "≤6 months" or ">6 months" (form 2b)."""
+    key = str(endpoint).strip().upper()
+    if key not in _FORM_OF_ENDPOINT:
+        raise ValueError(f"endpoint must be one of {sorted(_FORM_OF_ENDPOINT)}, got {endpoint!r}")
+    return _stratum(_FORM_OF_ENDPOINT[key], _check.positive(median_control, "median_control"))
 
 
 def _stratum(form: str, median_control: float) -> str:

@@ -119,7 +119,8 @@ def comparison(scorecards: pd.DataFrame, study_names: dict[str, str] | None = No
     Returns
     -------
     pandas.DataFrame
-        ``scorecard_id``, ``study_id``, ``trial``, ``evaluated_outcome``, ``form``, ``read_from``
+        ``scorecard_id``, ``study_id``, ``trial``, ``evaluated_outcome``, ``form``, ``sheet``
+        (:func:`helpers.benefit.esmo_mcbs_sheet`), ``read_from``
         ("ESMO scorecard <n>" or "secondary table"), ``esmo_preliminary``, ``esmo_final``,
         ``our_preliminary``, ``our_final`` (nullable integers), ``agreement``, ``our_rule`` and
         ``difference_reason`` (empty where the grades agree).
@@ -135,6 +136,7 @@ def comparison(scorecards: pd.DataFrame, study_names: dict[str, str] | None = No
                 "trial": names.get(row["study_id"], row["study_id"]),
                 "evaluated_outcome": row["evaluated_outcome"],
                 "form": _FORM[row["evaluated_outcome"]],
+                "sheet": benefit.esmo_mcbs_sheet(row["evaluated_outcome"], float(row["control_median_months"])),
                 "read_from": f"ESMO scorecard {number}" if number is not None else "secondary table",
                 "esmo_preliminary": _integer(row["esmo_preliminary"]),
                 "esmo_final": _integer(row["esmo_final"]),
@@ -151,6 +153,7 @@ def comparison(scorecards: pd.DataFrame, study_names: dict[str, str] | None = No
         "trial",
         "evaluated_outcome",
         "form",
+        "sheet",
         "read_from",
         "esmo_preliminary",
         "esmo_final",

@@ -277,7 +277,7 @@ def glue_counts(table: pd.DataFrame) -> None:
     glue("agree_list", names("agrees"))
     glue("not_graded_list", names("not graded"))
     glue("final_not_computed_list", names("final not computed"))
-    on_long_sheet = table["our_rule"].str.contains("(>24 months)", regex=False)
+    on_long_sheet = table["sheet"] == ">24 months"
     glue("long_sheet_list", ", ".join(table.loc[on_long_sheet, "trial"]))
     glue("n_rules", len(benefit.esmo_mcbs_thresholds()))
     glue("n_adjustments", len(benefit.ESMO_MCBS_ADJUSTMENTS) - 1)

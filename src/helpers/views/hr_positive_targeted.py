@@ -521,7 +521,11 @@ def esmo_table(ch: Chapter, data_cut: str, extra: list | None = None):
     os_rows = graded[graded["endpoint"] == "OS"]
     glue("n_os_bench", f"{len(os_rows)}")
     glue("n_os_ci_includes_1", f"{os_rows['rule'].str.contains('includes 1').sum()}")
-    glue("n_os_long_control", f"{os_rows['rule'].str.contains('(>24 months)', regex=False).sum()}")
+    graded_os = os_rows[os_rows["grade"].str.isdigit()]
+    long_sheet = [
+        benefit.esmo_mcbs_sheet("OS", ch.rows.loc[e, "median_control"]) == ">24 months" for e in graded_os["effect_id"]
+    ]
+    glue("n_os_long_control", f"{sum(long_sheet)}")
     glue("n_os_no_inputs", f"{os_rows['rule'].str.startswith('needs').sum()}")
     for key, effect_id in (
         ("p3_liver_gain", "paloma3_pfs_liver_metastases_post_hoc"),
