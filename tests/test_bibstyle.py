@@ -71,3 +71,22 @@ def test_a_label_without_authors_falls_back_on_the_title(bibstyle, entries):
     label = style.person.author_or_editor_or_title(full=False).format_data({"entry": entries["nobody"], "style": style})
     assert label.render_as("text") == "A page without authors"
     assert Text(" ", Tag("em", "et al.")).render_as("text") == " et al."
+
+
+def test_pybtex_finds_installed_plugins_as_before_and_scans_them_once(bibstyle, monkeypatch):
+    """The oracle is pybtex's own lookup through the installed entry points."""
+    import pybtex.backends.plaintext
+
+    scans = []
+    scan = bibstyle._scan_entry_points
+    monkeypatch.setattr(bibstyle, "_scan_entry_points", lambda **kwargs: scans.append(kwargs) or scan(**kwargs))
+    monkeypatch.setattr(pybtex.plugin, "entry_points", bibstyle.installed_entry_points)
+    bibstyle.installed_entry_points.cache_clear()
+    try:
+        found = [pybtex.plugin.find_plugin("pybtex.backends", "plaintext") for _ in range(3)]
+        assert found == [pybtex.backends.plaintext.Backend] * 3
+        assert scans == [{"group": "pybtex.backends", "name": "plaintext"}]
+        with pytest.raises(pybtex.plugin.PluginNotFound):
+            pybtex.plugin.find_plugin("pybtex.backends", "no-such-backend")
+    finally:
+        bibstyle.installed_entry_points.cache_clear()

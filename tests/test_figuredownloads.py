@@ -66,6 +66,13 @@ def _chromium_or_skip():
         require(False, str(error), "BCLM_REQUIRE_BROWSER")
 
 
+def threading_names() -> list[str]:
+    """Drawing threads still alive."""
+    import threading
+
+    return [t.name for t in threading.enumerate() if t.name == "figuredownloads-rasterise"]
+
+
 def test_a_built_page_links_its_figure_as_svg_and_300_dpi_png(tmp_path):
     """A page with figure ``fig-demo``: ``_downloads/figures/demo.svg`` is the same bytes as the
     figure, ``demo.png`` is 1 inch x 300 dpi = 300 pixels wide (72 pt) and records 300 dpi, and
@@ -111,4 +118,55 @@ def test_a_built_page_links_its_figure_as_svg_and_300_dpi_png(tmp_path):
         assert image.getpixel((10, 10)) == (0, 114, 178)  # the square's colour, #0072B2
         assert image.getpixel((290, 10)) == (255, 255, 255)  # white background, not transparent
     assert not list(figures.glob(".*.owner"))
+
+    # An unchanged rebuild draws nothing; a PNG that went missing is drawn again even though its
+    # page is not rewritten (the sweep when the build finishes).
+    drawn_at = (figures / "demo.png").stat().st_mtime_ns
+    for rebuild in ("unchanged", "png removed"):
+        if rebuild == "png removed":
+            (figures / "demo.png").unlink()
+        status = io.StringIO()
+        with docutils_namespace():
+            app = Sphinx(str(source), str(source), str(out), str(tmp_path / "doctrees"), "html", status=status,
+                         warning=warnings)  # fmt: skip
+            app.build()
+        drawn = 0 if rebuild == "unchanged" else 1
+        assert f"1 figures as SVG and {drawn} as 300-dpi PNG" in status.getvalue(), rebuild
+    assert (figures / "demo.png").stat().st_mtime_ns != drawn_at
+    with Image.open(figures / "demo.png") as image:
+        assert image.size == (300, 150)
     shutil.rmtree(out)
+
+
+def test_background_rasteriser_draws_each_svg_once_while_the_caller_goes_on(figuredownloads, tmp_path):
+    """Two SVGs, one added twice: two PNGs, each 72 pt = 300 px wide at 300 dpi."""
+    _chromium_or_skip()
+    from PIL import Image
+
+    first, second = tmp_path / "first.svg", tmp_path / "second.svg"
+    first.write_text(SVG, encoding="utf-8")
+    second.write_text(SVG.replace('width="72pt"', 'width="144pt"').replace("0 0 72 36", "0 0 144 36"), encoding="utf-8")
+    rasteriser = figuredownloads.BackgroundRasteriser()
+    for svg in (first, second, first):
+        rasteriser.add(svg)
+    assert rasteriser.finish() == [first.with_suffix(".png"), second.with_suffix(".png")]
+    with Image.open(first.with_suffix(".png")) as a, Image.open(second.with_suffix(".png")) as b:
+        assert (a.size, b.size) == ((300, 150), (600, 150))
+
+
+def test_background_rasteriser_without_work_starts_no_browser(figuredownloads):
+    rasteriser = figuredownloads.BackgroundRasteriser(chromium="/nonexistent/chromium")
+    assert rasteriser.finish() == []
+    assert threading_names() == []
+
+
+def test_background_rasteriser_raises_the_drawing_error_in_the_build(figuredownloads, tmp_path):
+    """An SVG without a size fails in the drawing thread; ``finish`` raises it to the build."""
+    _chromium_or_skip()
+    broken = tmp_path / "broken.svg"
+    broken.write_text('<svg xmlns="http://www.w3.org/2000/svg"></svg>', encoding="utf-8")
+    rasteriser = figuredownloads.BackgroundRasteriser()
+    rasteriser.add(broken)
+    with pytest.raises(ValueError, match="no numeric width and height"):
+        rasteriser.finish()
+    assert threading_names() == []

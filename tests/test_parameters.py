@@ -7,6 +7,7 @@ with a misspelt name; one chapter is also run end to end with papermill.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import nbformat
@@ -19,6 +20,7 @@ from helpers.notebooks import chapters
 CHAPTERS = chapters(ROOT)
 
 
+@functools.cache  # the committed notebooks do not change while the tests run (read once each)
 def _cells(path):
     nb = nbformat.read(path, as_version=4)
     index = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))

@@ -38,7 +38,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_pages import TYPESET
+from bookpages import TYPESET
 
 from conftest import DATA, ROOT
 from helpers import notebooks

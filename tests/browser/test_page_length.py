@@ -11,8 +11,11 @@ the box's height, which is what a reader sees.
 
 Pages that do not meet the limits yet are listed, each with its reason, in
 :data:`KNOWN_EXCEPTIONS`: an exception is still measured, and the test fails when a listed page
-meets the limits (so that the list only ever shrinks). Runs after a build (``make browser-test``);
-``BCLM_BOOK_HTML`` points it at another built book (``/tmp/book/_build/html``).
+meets the limits (so that the list only ever shrinks).
+
+This module holds the rules (limits, exceptions, what is measured: :data:`MEASURE`) and their own
+tests; the checks of each built page run in test_pages.py, on the page it opens once at 1366 px
+for every check of that width (``BCLM_BOOK_HTML`` points them at another built book).
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_pages import HTML, open_page, toc_pages
+from bookpages import WIDTHS, toc_pages
 
 pytestmark = pytest.mark.browser
 
-WIDTH = 1366
+WIDTH = WIDTHS["desktop"]
 MAX_PAGE_PX = 25_000
 MAX_TABLE_PX = 3_000
 
@@ -79,26 +82,6 @@ MEASURE = """(() => {
 })()"""
 
 
-_MEASURED: dict[str, dict] = {}
-
-
-def measured(browser, page_path: str) -> dict:
-    """The page's height, its tables' heights, its tables that scroll sideways and its text, at
-    1366 px (each page opened once per test run)."""
-    if page_path not in _MEASURED:
-        context, page, _ = open_page(browser, page_path, WIDTH)
-        try:
-            _MEASURED[page_path] = page.evaluate(MEASURE)
-        finally:
-            context.close()
-    return _MEASURED[page_path]
-
-
-def measure(browser, page_path: str) -> tuple[int, list[dict]]:
-    found = measured(browser, page_path)
-    return found["height"], found["tables"]
-
-
 def problems(height: int, tables: list[dict]) -> list[str]:
     out = []
     if height > MAX_PAGE_PX:
@@ -111,24 +94,8 @@ def problems(height: int, tables: list[dict]) -> list[str]:
     return out
 
 
-@pytest.fixture(scope="module")
-def browser(chromium):
-    if not (HTML / "index.html").exists():
-        pytest.fail(f"{HTML} has no built book: run `make strict-book` (or `make book`) first")
-    return chromium
-
-
 def test_known_exceptions_are_pages_of_the_book():
     assert set(KNOWN_EXCEPTIONS) <= set(toc_pages()), set(KNOWN_EXCEPTIONS) - set(toc_pages())
-
-
-@pytest.mark.parametrize("page_path", toc_pages())
-def test_page_and_its_tables_are_of_a_readable_length(browser, page_path):
-    found = problems(*measure(browser, page_path))
-    if page_path in KNOWN_EXCEPTIONS:
-        assert found, f"{page_path} now meets the limits: remove it from KNOWN_EXCEPTIONS"
-        return
-    assert not found, f"{page_path}: " + "; ".join(found)
 
 
 def sideways(wide: list[dict]) -> list[str]:
@@ -146,28 +113,26 @@ def long_decimals(text: str) -> list[str]:
     return sorted(set(LONG_DECIMAL.findall(text)))
 
 
-def _check_against(exceptions: dict[str, str], page_path: str, found: list[str]) -> None:
+def check_against(exceptions: dict[str, str], page_path: str, found: list[str]) -> None:
+    """Pass when ``found`` is empty; for a page listed in ``exceptions``, pass only while it is not."""
     if page_path in exceptions:
         assert found, f"{page_path} now meets the rule: remove it from the exceptions"
         return
     assert not found, f"{page_path}: " + "; ".join(found)
 
 
+def test_check_against_fails_a_problem_and_a_listed_page_that_complies():
+    check_against({}, "a.html", [])
+    check_against({"a.html": "why"}, "a.html", ["a problem"])
+    with pytest.raises(AssertionError, match="a.html: too tall"):
+        check_against({}, "a.html", ["too tall"])
+    with pytest.raises(AssertionError, match="remove it from the exceptions"):
+        check_against({"a.html": "why"}, "a.html", [])
+
+
 def test_the_other_exceptions_are_pages_of_the_book():
     pages = set(toc_pages())
     assert set(WIDE_TABLE_EXCEPTIONS) <= pages and set(DECIMAL_EXCEPTIONS) <= pages
-
-
-@pytest.mark.parametrize("page_path", toc_pages())
-def test_no_table_scrolls_sideways_unless_it_keeps_its_header_in_view(browser, page_path):
-    _check_against(WIDE_TABLE_EXCEPTIONS, page_path, sideways(measured(browser, page_path)["wide"]))
-
-
-@pytest.mark.parametrize("page_path", toc_pages())
-def test_no_number_shows_more_than_four_decimals(browser, page_path):
-    found = long_decimals(measured(browser, page_path)["text"])
-    problems_found = [f"numbers with more than four decimals: {found[:8]}"] if found else []
-    _check_against(DECIMAL_EXCEPTIONS, page_path, problems_found)
 
 
 def test_sideways_names_only_tables_without_a_fixed_header():
@@ -210,20 +175,13 @@ KEY_POINT_PAGES = [
 ]
 KEY_POINTS_WITHIN_PX = 1_500
 
+
+def test_key_point_pages_are_pages_of_the_book():
+    assert set(KEY_POINT_PAGES) <= set(toc_pages()), set(KEY_POINT_PAGES) - set(toc_pages())
+
+
 KEY_POINTS_TOP = """(() => {
   const box = Array.from(document.querySelectorAll('main .admonition')).find(a =>
     /Key points for patients with liver metastases/.test(a.querySelector('.admonition-title')?.textContent || ''));
   return box ? Math.round(box.getBoundingClientRect().top + window.scrollY) : null;
 })()"""
-
-
-@pytest.mark.parametrize("page_path", KEY_POINT_PAGES)
-def test_key_points_box_starts_within_the_first_1500_px(browser, page_path):
-    assert set(KEY_POINT_PAGES) <= set(toc_pages())
-    context, page, _ = open_page(browser, page_path, WIDTH)
-    try:
-        top = page.evaluate(KEY_POINTS_TOP)
-    finally:
-        context.close()
-    assert top is not None, f"{page_path}: no 'Key points for patients with liver metastases' box"
-    assert top <= KEY_POINTS_WITHIN_PX, f"{page_path}: the key points start at {top} px (limit {KEY_POINTS_WITHIN_PX})"

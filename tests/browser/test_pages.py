@@ -1,4 +1,12 @@
-"""The built book as a reader sees it: every page opened in headless Chromium, offline.
+"""The built book as a reader sees it: every page opened in headless Chromium, offline, at a
+laptop's width (1366 px) and a phone's (390 px).
+
+Each page is opened once per width (the fixtures :func:`desktop` and :func:`phone`, one page at a
+time) and every check of that width reads the same open page: it renders with working images,
+links, maths and glue, without errors or network requests, with readable contrast; it is of a
+readable length with tables that fit or keep their header in view and no over-long decimals
+(the rules and their exceptions are in test_page_length.py); a therapy chapter's key points come
+first; at phone width nothing scrolls sideways and the evidence tables stay readable.
 
 Run after a build (``make browser-test`` follows ``make strict-book`` in ``make test``). CI
 installs Debian's ``chromium`` and sets ``BCLM_REQUIRE_BROWSER=1``, so there the test cannot
@@ -9,40 +17,30 @@ widths are written to ``_build/screenshots/``.
 
 from __future__ import annotations
 
-import os
+import functools
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-import yaml
+from bookpages import HTML, PAGES, WIDTHS, OpenPage, open_page
+from test_page_length import (
+    DECIMAL_EXCEPTIONS,
+    KEY_POINT_PAGES,
+    KEY_POINTS_TOP,
+    KEY_POINTS_WITHIN_PX,
+    KNOWN_EXCEPTIONS,
+    MEASURE,
+    WIDE_TABLE_EXCEPTIONS,
+    check_against,
+    long_decimals,
+    problems,
+    sideways,
+)
 
 from conftest import ROOT, save_screenshot
 
 pytestmark = pytest.mark.browser
-
-HTML = Path(os.environ.get("BCLM_BOOK_HTML") or ROOT / "_build" / "html")  # another build: BCLM_BOOK_HTML
-WIDTHS = {"desktop": 1280, "phone": 390}
-
-
-def toc_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-
-    def files(entries):  # chapters and their sections (sub-pages), in the book's order
-        for entry in entries:
-            yield entry["file"]
-            yield from files(entry.get("sections", []))
-
-    pages = [toc["root"]] + [f for part in toc["parts"] for f in files(part["chapters"])]
-    return [f"{p}.html" for p in pages]
-
-
-PAGES = toc_pages()
-
-#: Resolves once MathJax has typeset the page (MathJax's startup promise), at once on a page
-#: without MathJax: a wait on the event itself rather than a guessed delay.
-TYPESET = """() => (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise)
-  ? window.MathJax.startup.promise.then(() => true) : true"""
 
 
 @pytest.fixture(scope="module")
@@ -52,21 +50,26 @@ def browser(chromium):
     return chromium
 
 
-def open_page(browser, page_path: str, width: int):
-    context = browser.new_context(viewport={"width": width, "height": 900}, device_scale_factor=1)
-    page = context.new_page()
-    log = {"console_errors": [], "page_errors": [], "remote": []}
-    page.on("console", lambda m: log["console_errors"].append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: log["page_errors"].append(str(e)))
+def _opened(browser, page_path: str, width: int):
+    context, page, log = open_page(browser, page_path, width)
+    try:
+        yield OpenPage(page_path, page, log)
+    finally:
+        context.close()
 
-    def block_network(route):
-        log["remote"].append(route.request.url)
-        route.abort()
 
-    page.route(re.compile(r"^https?://"), block_network)  # the book must work with no network
-    page.goto((HTML / page_path).as_uri())  # returns at the load event
-    page.evaluate(TYPESET)
-    return context, page, log
+# Module-scoped and parametrised by page: pytest runs every test of one page together, then
+# closes it and opens the next, so each page is opened once per width.
+@pytest.fixture(scope="module", params=PAGES)
+def desktop(request, browser):
+    """The page ``request.param`` open at 1366 px."""
+    yield from _opened(browser, request.param, WIDTHS["desktop"])
+
+
+@pytest.fixture(scope="module", params=PAGES)
+def phone(request, browser):
+    """The page ``request.param`` open at 390 px."""
+    yield from _opened(browser, request.param, WIDTHS["phone"])
 
 
 # WCAG 2.1 contrast (success criterion 1.4.3, level AA): 4.5:1 for body text, 3:1 for large text
@@ -116,85 +119,100 @@ PHONE_TABLE_SCRIPT = """Array.from(document.querySelectorAll('.bclm-table-wrap')
           caption_left: box ? Math.round(box.left) : null, caption_right: box ? Math.round(box.right) : null}; })"""
 
 
+@functools.cache  # the built pages do not change while the tests run
 def _ids_in(path: Path) -> set[str]:
     return set(re.findall(r'\sid="([^"]+)"', path.read_text(encoding="utf-8")))
 
 
-@pytest.mark.parametrize("page_path", PAGES)
-def test_page_renders_offline_with_working_images_links_maths_and_glue(browser, page_path):
-    context, page, log = open_page(browser, page_path, WIDTHS["desktop"])
-    try:
-        main = page.locator("main").inner_text()
-        assert page.title() and len(main) > 200, "page did not render"
-        assert log["page_errors"] == [], log["page_errors"]
-        assert log["console_errors"] == [], log["console_errors"]
-        assert log["remote"] == [], f"page requested the network: {log['remote']}"
-        images = page.evaluate("""Array.from(document.querySelectorAll('main img')).map(i => (
-            {src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0, alt: (i.alt || '').trim()}))""")
-        assert all(i["ok"] for i in images), [i["src"] for i in images if not i["ok"]]
-        assert all(i["alt"] for i in images), f"images without alt text: {[i['src'] for i in images if not i['alt']]}"
-        prose = page.evaluate("""(() => { const m = document.querySelector('main').cloneNode(true);
-            m.querySelectorAll('pre, code').forEach(e => e.remove()); return m.innerText; })()""")
-        assert "{glue" not in prose and "glue key" not in prose.lower(), "unresolved glue in the page"
-        if page.locator("main .math").count():
-            assert page.locator("main mjx-container").count() > 0, "maths not typeset (MathJax missing?)"
-        links = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
-        here = HTML / page_path
-        broken = []
-        for href in links:
-            parsed = urlparse(href)
-            if parsed.scheme in ("http", "https", "mailto") or href.startswith("javascript:"):
-                continue
-            target = here if not parsed.path else (here.parent / unquote(parsed.path)).resolve()
-            if target.is_dir():
-                target = target / "index.html"
-            if not target.exists():
-                broken.append(href)
-            elif parsed.fragment and target.suffix == ".html" and parsed.fragment not in _ids_in(target):
-                broken.append(href)
-        assert broken == [], f"internal links that do not resolve: {broken}"
-        # The download button offers the page's source: the notebook, or the Markdown file.
-        stem = page_path[: -len(".html")]
-        source = next(f"{stem}{suffix}" for suffix in (".ipynb", ".md") if (ROOT / f"{stem}{suffix}").exists())
-        downloads = [unquote(urlparse(h).path) for h in links if "_sources/" in h]
-        assert any(d.endswith(f"_sources/{source}") for d in downloads), f"no download link to {source}: {downloads}"
-        citations = page.evaluate("""Array.from(document.querySelectorAll(
-            'main .bibtex-citation, main div.citation, main dd, main .citation')).map(e => e.innerText)""")
-        assert not [c for c in citations if " and others" in c], "a citation prints 'and others', not 'et al.'"
-        low_contrast = page.evaluate(CONTRAST_SCRIPT)
-        assert low_contrast == [], f"text below WCAG AA contrast: {low_contrast[:10]}"
-        save_screenshot(page, f"{page_path.replace('/', '__')[:-5]}__desktop")
-    finally:
-        context.close()
+def test_page_renders_offline_with_working_images_links_maths_and_glue(desktop: OpenPage):
+    page_path, page, log = desktop.path, desktop.page, desktop.log
+    main = page.locator("main").inner_text()
+    assert page.title() and len(main) > 200, "page did not render"
+    assert log["page_errors"] == [], log["page_errors"]
+    assert log["console_errors"] == [], log["console_errors"]
+    assert log["remote"] == [], f"page requested the network: {log['remote']}"
+    images = page.evaluate("""Array.from(document.querySelectorAll('main img')).map(i => (
+        {src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0, alt: (i.alt || '').trim()}))""")
+    assert all(i["ok"] for i in images), [i["src"] for i in images if not i["ok"]]
+    assert all(i["alt"] for i in images), f"images without alt text: {[i['src'] for i in images if not i['alt']]}"
+    prose = page.evaluate("""(() => { const m = document.querySelector('main').cloneNode(true);
+        m.querySelectorAll('pre, code').forEach(e => e.remove()); return m.innerText; })()""")
+    assert "{glue" not in prose and "glue key" not in prose.lower(), "unresolved glue in the page"
+    if page.locator("main .math").count():
+        assert page.locator("main mjx-container").count() > 0, "maths not typeset (MathJax missing?)"
+    links = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
+    here = HTML / page_path
+    broken = []
+    for href in links:
+        parsed = urlparse(href)
+        if parsed.scheme in ("http", "https", "mailto") or href.startswith("javascript:"):
+            continue
+        target = here if not parsed.path else (here.parent / unquote(parsed.path)).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.exists():
+            broken.append(href)
+        elif parsed.fragment and target.suffix == ".html" and parsed.fragment not in _ids_in(target):
+            broken.append(href)
+    assert broken == [], f"internal links that do not resolve: {broken}"
+    # The download button offers the page's source: the notebook, or the Markdown file.
+    stem = page_path[: -len(".html")]
+    source = next(f"{stem}{suffix}" for suffix in (".ipynb", ".md") if (ROOT / f"{stem}{suffix}").exists())
+    downloads = [unquote(urlparse(h).path) for h in links if "_sources/" in h]
+    assert any(d.endswith(f"_sources/{source}") for d in downloads), f"no download link to {source}: {downloads}"
+    citations = page.evaluate("""Array.from(document.querySelectorAll(
+        'main .bibtex-citation, main div.citation, main dd, main .citation')).map(e => e.innerText)""")
+    assert not [c for c in citations if " and others" in c], "a citation prints 'and others', not 'et al.'"
+    low_contrast = page.evaluate(CONTRAST_SCRIPT)
+    assert low_contrast == [], f"text below WCAG AA contrast: {low_contrast[:10]}"
+    save_screenshot(page, f"{page_path.replace('/', '__')[:-5]}__desktop")
 
 
-@pytest.mark.parametrize("page_path", PAGES)
-def test_page_is_readable_at_phone_width(browser, page_path):
-    context, page, _ = open_page(browser, page_path, WIDTHS["phone"])
-    try:
-        # Wide tables and code scroll inside their own boxes; the page itself must not.
-        # One disclaimer per page: the page's own box, and no site-wide banner stacked above it.
-        assert page.locator("text=/not medical advice/i").count() >= 1, f"{page_path}: no disclaimer"
-        assert page.locator(".bd-header-announcement:visible").count() == 0, f"{page_path}: a second disclaimer banner"
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 2, f"page scrolls sideways by {overflow}px at {WIDTHS['phone']}px"
-        # Evidence tables: small type; scrolled sideways to their last column, the first column
-        # (the study) is still in view, and so is the caption (measured while scrolled).
-        tables = page.evaluate(PHONE_TABLE_SCRIPT)
-        unreadable = [
-            t
-            for t in tables
-            if t["font_px"] > 14
-            or not -1 <= t["first_after_scroll"] <= 2
-            or (
-                t["caption_right"] is not None
-                and not (0 <= t["caption_left"] and t["caption_right"] <= WIDTHS["phone"])
-            )
-        ]
-        assert unreadable == [], f"tables hard to read at phone width: {unreadable[:5]}"
-        save_screenshot(page, f"{page_path.replace('/', '__')[:-5]}__phone")
-    finally:
-        context.close()
+def test_page_is_readable_at_phone_width(phone: OpenPage):
+    page_path, page = phone.path, phone.page
+    # Wide tables and code scroll inside their own boxes; the page itself must not.
+    # One disclaimer per page: the page's own box, and no site-wide banner stacked above it.
+    assert page.locator("text=/not medical advice/i").count() >= 1, f"{page_path}: no disclaimer"
+    assert page.locator(".bd-header-announcement:visible").count() == 0, f"{page_path}: a second disclaimer banner"
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 2, f"page scrolls sideways by {overflow}px at {WIDTHS['phone']}px"
+    # Evidence tables: small type; scrolled sideways to their last column, the first column
+    # (the study) is still in view, and so is the caption (measured while scrolled).
+    tables = page.evaluate(PHONE_TABLE_SCRIPT)
+    unreadable = [
+        t
+        for t in tables
+        if t["font_px"] > 14
+        or not -1 <= t["first_after_scroll"] <= 2
+        or (t["caption_right"] is not None and not (0 <= t["caption_left"] and t["caption_right"] <= WIDTHS["phone"]))
+    ]
+    assert unreadable == [], f"tables hard to read at phone width: {unreadable[:5]}"
+    save_screenshot(page, f"{page_path.replace('/', '__')[:-5]}__phone")
+
+
+def test_page_and_its_tables_are_of_a_readable_length(desktop: OpenPage):
+    found = desktop.evaluate_once(MEASURE)
+    check_against(KNOWN_EXCEPTIONS, desktop.path, problems(found["height"], found["tables"]))
+
+
+def test_no_table_scrolls_sideways_unless_it_keeps_its_header_in_view(desktop: OpenPage):
+    check_against(WIDE_TABLE_EXCEPTIONS, desktop.path, sideways(desktop.evaluate_once(MEASURE)["wide"]))
+
+
+def test_no_number_shows_more_than_four_decimals(desktop: OpenPage):
+    found = long_decimals(desktop.evaluate_once(MEASURE)["text"])
+    check_against(
+        DECIMAL_EXCEPTIONS, desktop.path, [f"numbers with more than four decimals: {found[:8]}"] if found else []
+    )
+
+
+@pytest.mark.parametrize("desktop", KEY_POINT_PAGES, indirect=True)
+def test_key_points_box_starts_within_the_first_1500_px(desktop: OpenPage):
+    top = desktop.page.evaluate(KEY_POINTS_TOP)
+    assert top is not None, f"{desktop.path}: no 'Key points for patients with liver metastases' box"
+    assert top <= KEY_POINTS_WITHIN_PX, (
+        f"{desktop.path}: the key points start at {top} px (limit {KEY_POINTS_WITHIN_PX})"
+    )
 
 
 def test_search_works_offline(browser):
