@@ -95,6 +95,11 @@ OTHER = {
             ["emerald_pfs_itt_primary", "emerald_pfs_esr1_mutated_primary"],
             [("emerald", ", all"), ("emerald", ", ESR1-mutated")],
         ),
+        (
+            "Inavolisib + palbociclib + fulvestrant (INAVO120, primary)",
+            ["inavo120_pfs_itt_primary"],
+            [("inavo120", ", all")],
+        ),
     ],
     "OS": [
         ("Everolimus + exemestane (BOLERO-2)", ["bolero2_os_itt_final"], [("bolero2", ", all (final)")]),
