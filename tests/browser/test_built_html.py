@@ -14,19 +14,18 @@ the text around the hit.
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from bookpages import HTML
 from bs4 import BeautifulSoup
 
 from conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
-HTML = Path(os.environ.get("BCLM_BOOK_HTML") or ROOT / "_build" / "html")
 
 # Words of the workshop, as whole words (so "briefly" and "restored" pass). Case-insensitive
 # except where the capitals are the sign (a shouted "CAUTION", not "with caution").

@@ -10,18 +10,16 @@ Runs after the build with the other browser-marked tests (``make browser-test``)
 from __future__ import annotations
 
 import json
-import os
 import zipfile
-from pathlib import Path
 
 import pytest
+from bookpages import HTML
 
 from conftest import DATA, ROOT
 from helpers import bundle
 
 pytestmark = pytest.mark.browser
 
-HTML = Path(os.environ.get("BCLM_BOOK_HTML") or ROOT / "_build" / "html")
 DOWNLOADS = HTML / "_downloads" / "data"
 CHAPTER_ZIPS = HTML / "_downloads" / "chapters"
 

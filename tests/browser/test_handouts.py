@@ -10,7 +10,6 @@ test at another built book than ``_build/html`` (e.g. one built with ``--path-ou
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bookpages import HTML
 from bs4 import BeautifulSoup
 
 from conftest import ROOT, require
@@ -25,7 +25,6 @@ from helpers import handouts, tables
 
 pytestmark = pytest.mark.browser
 
-HTML = Path(os.environ.get("BCLM_BOOK_HTML") or ROOT / "_build" / "html")
 HER2 = "chapters/her2_tkis"
 #: The HER2 chapter's evidence tables moved to its appendix page (the chapter keeps the answer).
 HER2_TABLES = "chapters/her2_tkis_appendix"

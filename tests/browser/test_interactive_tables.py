@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from bookpages import WIDTHS
 
 from conftest import ROOT, save_screenshot
 from helpers import tables
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = {"desktop": 1366, "phone": 390}
 MARKUP = '<script>window.__injected = 1</script><img src=x onerror="window.__injected = 2"><b>x</b>'
 
 

@@ -8,18 +8,16 @@ another built book than ``_build/html``.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
+from bookpages import HTML, WIDTHS
 
-from conftest import DATA, ROOT
+from conftest import DATA
 from helpers import quiz
 
 pytestmark = pytest.mark.browser
 
-HTML = Path(os.environ.get("BCLM_BOOK_HTML") or ROOT / "_build" / "html")
 PAGE = HTML / "chapters" / "question_bank.html"
 
 
@@ -30,7 +28,7 @@ def browser(chromium):
     return chromium
 
 
-def _open(browser, javascript: bool = True, width: int = 1280):
+def _open(browser, javascript: bool = True, width: int = WIDTHS["desktop"]):
     context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=javascript)
     page = context.new_page()
     remote = []
