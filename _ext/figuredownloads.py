@@ -238,26 +238,27 @@ def _labelled_svg_figures(app, doctree: nodes.document):
         yield figure, label, download_name(label), uri, Path(uri) if Path(uri).is_absolute() else Path(app.srcdir) / uri
 
 
-def _copied_for_download(app, name: str, source: Path) -> Path:
-    """``_downloads/figures/<name>.svg``, copied from ``source`` when it differs."""
+def _copy_for_download(app, name: str, source: Path) -> None:
+    """Copy ``source`` to ``_downloads/figures/<name>.svg`` when it differs, and have its PNG
+    drawn when the PNG is missing or older (and PNGs are drawn at all)."""
     destination = Path(app.outdir) / DOWNLOAD_DIR / f"{name}.svg"
     destination.parent.mkdir(parents=True, exist_ok=True)
     if not destination.exists() or destination.read_bytes() != source.read_bytes():
         shutil.copyfile(source, destination)
-    return destination
+    rasteriser = getattr(app, "bclm_rasteriser", None)
+    if rasteriser is not None and _is_stale(destination):
+        rasteriser.add(destination)
 
 
 def _on_doctree_read(app, doctree: nodes.document) -> None:
     # Drawing starts as soon as a page is read, so that Chromium works while Sphinx reads and
-    # writes the other pages (links and the uniqueness check wait for the resolved page).
-    rasteriser = getattr(app, "bclm_rasteriser", None)
-    if rasteriser is None:
+    # writes the other pages. The resolved page copies again (a no-op unless two pages used the
+    # same label, when the page that owns the label wins) and adds the links.
+    if getattr(app, "bclm_rasteriser", None) is None:
         return
     for _, _, name, _, source in _labelled_svg_figures(app, doctree):
         if source.is_file():
-            destination = _copied_for_download(app, name, source)
-            if _is_stale(destination):
-                rasteriser.add(destination)
+            _copy_for_download(app, name, source)
 
 
 def _on_doctree_resolved(app, doctree: nodes.document, docname: str) -> None:
@@ -279,10 +280,7 @@ def _on_doctree_resolved(app, doctree: nodes.document, docname: str) -> None:
             )
             continue
         marker.write_text(owner, encoding="utf-8")
-        destination = _copied_for_download(app, name, source)
-        rasteriser = getattr(app, "bclm_rasteriser", None)
-        if rasteriser is not None and _is_stale(destination):
-            rasteriser.add(destination)
+        _copy_for_download(app, name, source)
         caption = next((c for c in figure.children if isinstance(c, nodes.caption)), None)
         links = _links(name, docname, png=getattr(app.env, "bclm_figure_png", False))
         if caption is not None:
